@@ -1,0 +1,165 @@
+"""Application settings: every environment variable the app reads, with embedded defaults.
+
+Source: DESIGN.md §2 (embedded defaults) and §5 (one pricing table). Nothing here imports reflex, so
+services and tests can use it directly.
+
+Credits are integers in hundredths of a credit everywhere (``100`` = 1 credit, ``50`` = 0.5 credit).
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Project root (the folder holding ``rxconfig.py``).
+ROOT_DIR = Path(__file__).resolve().parents[2]
+
+
+class Prices(BaseSettings):
+    """Price of each credit-spending operation, in hundredths of a credit.
+
+    Defaults from seed 000 §9.1; the 3D price follows DESIGN.md §12 (10 credits). Override any of them with
+    ``PRICE_<NAME>`` (e.g. ``PRICE_TECH_PACK=150`` makes a tech pack cost 1.5 credits).
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PRICE_", extra="ignore")
+
+    front_view: int = 100
+    front_view_iteration: int = 100
+    remaining_views: int = 200
+    edit_per_view: int = 50
+    edit_all_views_cap: int = 200
+    regenerate_view: int = 50
+    tech_pack: int = 100
+    model_3d: int = 1000
+    #: Minimum balance to start a product (front view + remaining views), seed 000 §3 Phase 1.
+    minimum_to_create: int = 300
+
+    def edit_cost(self, view_count: int) -> int:
+        """Cost of an AI edit of ``view_count`` views in hundredths: 0.5 per view, at most 2 (seed 000 §9.1).
+
+        Raises:
+            ValueError: when ``view_count`` is not between 1 and 5.
+        """
+        if not 1 <= view_count <= 5:
+            raise ValueError("an edit applies to between 1 and 5 views")
+        return min(self.edit_per_view * view_count, self.edit_all_views_cap)
+
+
+class Settings(BaseSettings):
+    """Every setting of the app, read from the environment (and an optional ``.env`` file).
+
+    With no environment at all the app runs on SQLite, local file storage and the offline providers.
+    """
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    #: SQLAlchemy URL. Default: SQLite file under ``DATA_DIR``. PostgreSQL: ``postgresql+psycopg://...``.
+    database_url: str = ""
+    #: Folder for the SQLite database, local blob storage and the generated secret key.
+    data_dir: Path = ROOT_DIR / "data"
+    #: Where blobs go: ``local`` (filesystem under ``DATA_DIR/storage``) or ``s3``.
+    storage_backend: str = "local"
+    s3_bucket: str = ""
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    #: HMAC key for signed file URLs. Default: a random key kept in ``DATA_DIR/secret.key``.
+    secret_key: str = ""
+    #: Lifetime of a signed file URL, seconds.
+    signed_url_ttl_seconds: int = 3600
+
+    #: Redis URL for Reflex state (enables several workers). Empty: in-process state.
+    reflex_redis_url: str = ""
+
+    #: Credits granted to a new account, in hundredths (default 20 credits).
+    signup_credits: int = 2000
+
+    gemini_api_key: str = Field(default="", repr=False)
+    gemini_image_model: str = "gemini-2.5-flash-image"
+    openai_api_key: str = Field(default="", repr=False)
+    openai_vision_model: str = "gpt-4o-mini"
+    openai_text_model: str = "gpt-4o"
+    #: Provider timeouts (seconds) and retries on 429/5xx.
+    provider_timeout_seconds: float = 120.0
+    provider_max_retries: int = 3
+
+    #: Artificial latency of the offline providers, milliseconds (demos, benchmarks and e2e tests).
+    offline_latency_ms: int = 0
+    #: Force a capability to fail (``image``, ``vision``, ``text``; comma-separated) — for tests and demos.
+    offline_fail: str = ""
+
+    #: Pending holds older than this are released by the recovery sweep, seconds.
+    hold_ttl_seconds: int = 1800
+    #: A running job whose heartbeat is older than this is failed by the sweep, seconds.
+    job_stale_seconds: int = 60
+    #: Upload limits, bytes (seed 000 §3 Phase 1).
+    max_logo_bytes: int = 2 * 1024 * 1024
+    max_design_bytes: int = 5 * 1024 * 1024
+    #: Decompression-bomb guard: largest accepted image, pixels.
+    max_image_pixels: int = 40_000_000
+    #: Generated image size, pixels per side.
+    image_size: int = 1024
+    #: Thumbnail size, pixels per side.
+    thumbnail_size: int = 256
+    #: Requests per minute per user for generation endpoints and per client for auth.
+    generation_rate_per_minute: int = 30
+    auth_rate_per_minute: int = 20
+
+    prices: Prices = Field(default_factory=Prices)
+
+    @property
+    def effective_database_url(self) -> str:
+        """The database URL in use: ``DATABASE_URL`` or the SQLite file in ``data_dir``."""
+        if self.database_url:
+            url = self.database_url
+            if url.startswith("postgres://"):
+                url = "postgresql+psycopg://" + url[len("postgres://") :]
+            elif url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://") :]
+            return url
+        return f"sqlite:///{(self.data_dir / 'genpire.db').as_posix()}"
+
+    @property
+    def storage_dir(self) -> Path:
+        """Root folder of local blob storage."""
+        return self.data_dir / "storage"
+
+    def signing_key(self) -> bytes:
+        """HMAC key for signed URLs: ``SECRET_KEY`` or a random key persisted in ``data_dir/secret.key``."""
+        if self.secret_key:
+            return self.secret_key.encode()
+        path = self.data_dir / "secret.key"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_text(secrets.token_hex(32))
+            tmp.replace(path)
+        return path.read_text().strip().encode()
+
+    def offline_failing(self, capability: str) -> bool:
+        """Whether ``OFFLINE_FAIL`` asks the offline ``capability`` provider to fail."""
+        return capability in {c.strip() for c in self.offline_fail.split(",") if c.strip()}
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (read once). Tests call ``get_settings.cache_clear()`` after changing env."""
+    return Settings()
+
+
+def format_credits(hundredths: int) -> str:
+    """Human text for an amount of credits: ``1500`` -> ``"15 credits"``, ``100`` -> ``"1 credit"``,
+    ``50`` -> ``"0.5 credits"``.
+
+    Args:
+        hundredths: amount in hundredths of a credit (may be negative).
+    """
+    sign = "-" if hundredths < 0 else ""
+    whole, frac = divmod(abs(hundredths), 100)
+    number = f"{whole}" if frac == 0 else f"{whole}.{frac:02d}".rstrip("0")
+    unit = "credit" if abs(hundredths) == 100 else "credits"
+    return f"{sign}{number} {unit}"

@@ -1,0 +1,106 @@
+"""Database engine and transactions.
+
+One SQLAlchemy engine per process, built from ``Settings.effective_database_url`` (SQLite by default,
+PostgreSQL with ``DATABASE_URL``). Source: DESIGN.md §3 (db/), §5 (locking for holds).
+
+SQLite: WAL journal, a 30 s busy timeout, foreign keys on, and write transactions opened with
+``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing with "database is locked" on upgrade.
+PostgreSQL: ordinary READ COMMITTED transactions; services lock rows with ``SELECT ... FOR UPDATE``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, create_engine
+
+from genpire_app.backend.config import get_settings
+
+_engine: Engine | None = None
+_lock = threading.Lock()
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):  # pragma: no cover - exercised by every SQLite test
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's implicit BEGIN is deferred).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):  # pragma: no cover - exercised by every SQLite test
+        mode = "IMMEDIATE" if connection.get_execution_options().get("write") else "DEFERRED"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def build_engine(url: str) -> Engine:
+    """Create an engine for ``url`` with this project's settings (see module docstring)."""
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False, "timeout": 30},
+            pool_size=10,
+            max_overflow=40,
+            pool_timeout=60,
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=40, pool_timeout=60)
+
+
+def get_engine() -> Engine:
+    """The process-wide engine (created on first use, folders for SQLite made as needed)."""
+    global _engine
+    if _engine is None:
+        with _lock:
+            if _engine is None:
+                settings = get_settings()
+                url = settings.effective_database_url
+                if url.startswith("sqlite:///"):
+                    settings.data_dir.mkdir(parents=True, exist_ok=True)
+                _engine = build_engine(url)
+    return _engine
+
+
+def set_engine(engine: Engine | None) -> None:
+    """Replace the process-wide engine (tests). ``None`` forgets it so the next call rebuilds."""
+    global _engine
+    with _lock:
+        _engine = engine
+
+
+def is_sqlite(engine: Engine | None = None) -> bool:
+    """Whether the (given or process-wide) engine talks to SQLite."""
+    return (engine or get_engine()).dialect.name == "sqlite"
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A session for reads. Nothing is committed; objects stay usable after the block."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def write_session() -> Iterator[Session]:
+    """A session for one write transaction: committed at the end of the block, rolled back on error.
+
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock is taken up front).
+    """
+    with Session(get_engine(), expire_on_commit=False) as session:
+        session.connection(execution_options={"write": True})
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise

@@ -1,0 +1,365 @@
+"""SQLModel tables (DESIGN.md §4; columns follow seed 000 §4 and the credits design of DESIGN.md §5).
+
+Conventions:
+- UUID primary keys; ``user_id`` is the integer id of the account (``localuser.id`` of reflex-local-auth).
+- ``created_at`` / ``updated_at`` are UTC.
+- Images are stored as blobs; rows hold storage keys (``*_key``), never base64 and never public URLs
+  (DESIGN.md §12 "logo / design storage").
+- Credit amounts are integers in hundredths of a credit.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Field, SQLModel
+
+# Import the auth library's tables so they share SQLModel.metadata (migrations include them).
+from reflex_local_auth.auth_session import LocalAuthSession  # noqa: F401
+from reflex_local_auth.user import LocalUser  # noqa: F401
+
+JSONType = JSON().with_variant(JSONB(), "postgresql")
+
+
+def utcnow() -> datetime:
+    """The current time as an aware UTC datetime."""
+    return datetime.now(timezone.utc)
+
+
+def as_utc(value: datetime | None) -> datetime | None:
+    """``value`` as an aware UTC datetime (SQLite hands back naive datetimes)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def _ts(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
+
+
+def _json(default_factory: Any = dict) -> Any:
+    return Field(default_factory=default_factory, sa_column=Column(JSONType, nullable=False))
+
+
+def _user_fk() -> Any:
+    return Field(foreign_key="localuser.id", index=True, ondelete="CASCADE")
+
+
+# ----------------------------------------------------------------------------------------------- credits
+
+
+class CreditGrant(SQLModel, table=True):
+    """Credits given to a user (DESIGN.md §5). ``amount``/``remaining`` in hundredths of a credit.
+
+    ``source``: subscription | purchase | promo | signup. ``status``: active | expired.
+    Spending order: subscription first, then oldest first (seed 002).
+    """
+
+    __tablename__ = "credit_grants"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = _user_fk()
+    source: str = Field(sa_type=String(20))
+    amount: int = Field(sa_type=BigInteger)
+    remaining: int = Field(sa_type=BigInteger)
+    status: str = Field(default="active", sa_type=String(20), index=True)
+    #: Unique reference of what produced the grant (e.g. "signup:42", a Stripe event id) — idempotency.
+    source_ref: str = Field(sa_type=String(200), unique=True)
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class CreditHold(SQLModel, table=True):
+    """A reservation of credits for one operation (two-phase transfer, DESIGN.md §5).
+
+    ``id`` is the operation's idempotency key. ``status``: pending -> captured | released, each transition
+    once. ``allocations``: ``[{"grant_id": str, "amount": int}]`` in hundredths. ``captured`` is how much
+    of ``amount`` was captured (the rest was released).
+    """
+
+    __tablename__ = "credit_holds"
+
+    id: str = Field(primary_key=True, sa_type=String(200))
+    user_id: int = _user_fk()
+    amount: int = Field(sa_type=BigInteger)
+    captured: int = Field(default=0, sa_type=BigInteger)
+    operation: str = Field(sa_type=String(50))
+    status: str = Field(default="pending", sa_type=String(20), index=True)
+    allocations: list[dict[str, Any]] = _json(list)
+    reference: str | None = Field(default=None, sa_type=String(200), index=True)
+    expires_at: datetime = Field(sa_type=DateTime(timezone=True))
+    created_at: datetime = _ts()
+    settled_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class CreditLedgerEntry(SQLModel, table=True):
+    """Append-only ledger (DESIGN.md §5). ``delta`` is the signed change of the available balance in
+    hundredths (grant +, hold -, release +, expire -, capture 0), so the balance equals ``SUM(delta)``.
+
+    ``kind``: grant | hold | capture | release | expire | refund. ``UNIQUE(kind, source_ref)`` makes every
+    posting happen at most once.
+    """
+
+    __tablename__ = "credit_ledger"
+    __table_args__ = (UniqueConstraint("kind", "source_ref", name="uq_credit_ledger_kind_source_ref"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = _user_fk()
+    kind: str = Field(sa_type=String(20))
+    source_ref: str = Field(sa_type=String(200))
+    amount: int = Field(sa_type=BigInteger)
+    delta: int = Field(sa_type=BigInteger)
+    operation: str | None = Field(default=None, sa_type=String(50))
+    created_at: datetime = _ts()
+
+
+# ----------------------------------------------------------------------------------------------- design
+
+
+class ProductIdea(SQLModel, table=True):
+    """A product (seed 000 §4.1). ``status``: generating | front_view_ready | generating_views |
+    images_generated | failed. Logo and design live in storage (``logo_key``, ``design_key``).
+    """
+
+    __tablename__ = "product_ideas"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = _user_fk()
+    name: str = Field(sa_type=String(200))
+    prompt: str = Field(sa_type=Text)
+    status: str = Field(default="generating", sa_type=String(30), index=True)
+    input_mode: str = Field(default="text", sa_type=String(10))
+    category: str = Field(default="", sa_type=String(100))
+    intended_use: str = Field(default="", sa_type=String(300))
+    style_keywords: list[str] = _json(list)
+    selected_colors: list[str] = _json(list)
+    product_goal: str = Field(default="", sa_type=String(300))
+    logo_key: str | None = Field(default=None, sa_type=String(500))
+    design_key: str | None = Field(default=None, sa_type=String(500))
+    thumbnail_key: str | None = Field(default=None, sa_type=String(500))
+    #: Legacy field of seed 000 kept for compatibility: the latest tech pack JSON and form metadata.
+    tech_pack: dict[str, Any] = _json(dict)
+    created_at: datetime = _ts(index=True)
+    updated_at: datetime = _ts()
+
+
+class FrontViewApproval(SQLModel, table=True):
+    """One front-view iteration and, once approved, the progressive generation of the other views
+    (seed 000 §4.2). ``status``: pending | approved | rejected | completed | failed. Credits in hundredths.
+    """
+
+    __tablename__ = "front_view_approvals"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    product_idea_id: uuid.UUID = Field(foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
+    user_id: int = _user_fk()
+    session_id: uuid.UUID | None = Field(default=None)
+    front_view_key: str = Field(sa_type=String(500))
+    front_view_thumbnail_key: str | None = Field(default=None, sa_type=String(500))
+    front_view_prompt: str = Field(default="", sa_type=Text)
+    status: str = Field(default="pending", sa_type=String(20), index=True)
+    iteration_number: int = Field(default=1)
+    is_initial_generation: bool = Field(default=True)
+    user_feedback: str | None = Field(default=None, sa_type=Text)
+    credits_reserved: int = Field(default=0, sa_type=BigInteger)
+    credits_consumed: int = Field(default=0, sa_type=BigInteger)
+    extracted_features: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
+    #: Keys and prompts of the other views, filled after approval: {"back": {"key":..,"prompt":..}, ...}
+    other_views: dict[str, Any] = _json(dict)
+    notes: list[str] = _json(list)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+    approved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+    __table_args__ = (UniqueConstraint("product_idea_id", "iteration_number", name="uq_fva_iteration"),)
+
+
+class ProductMultiviewRevision(SQLModel, table=True):
+    """One view of one revision (seed 000 §4.3). Exactly one active row per (product, view), enforced by a
+    partial unique index. ``edit_type``: initial | ai_edit | manual_upload | rollback.
+    """
+
+    __tablename__ = "product_multiview_revisions"
+    __table_args__ = (
+        Index(
+            "idx_pmr_unique_active",
+            "product_idea_id",
+            "view_type",
+            unique=True,
+            sqlite_where=text("is_active = 1"),
+            postgresql_where=text("is_active = true"),
+        ),
+        Index("idx_pmr_product_revision", "product_idea_id", "revision_number"),
+    )
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    product_idea_id: uuid.UUID = Field(foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
+    user_id: int = _user_fk()
+    revision_number: int = Field(default=0)
+    batch_id: str = Field(sa_type=String(200), index=True)
+    view_type: str = Field(sa_type=String(10))
+    image_key: str = Field(sa_type=String(500))
+    thumbnail_key: str | None = Field(default=None, sa_type=String(500))
+    edit_prompt: str | None = Field(default=None, sa_type=Text)
+    edit_type: str = Field(default="ai_edit", sa_type=String(20))
+    ai_model: str = Field(default="", sa_type=String(100))
+    ai_parameters: dict[str, Any] = _json(dict)
+    generation_time_ms: int | None = Field(default=None)
+    is_active: bool = Field(default=False)
+    is_deleted: bool = Field(default=False)
+    metadata_: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSONType, nullable=False))
+    notes: str | None = Field(default=None, sa_type=Text)
+    parent_revision_id: uuid.UUID | None = Field(default=None, foreign_key="product_multiview_revisions.id")
+    front_view_approval_id: uuid.UUID | None = Field(default=None, foreign_key="front_view_approvals.id")
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ProductTechPack(SQLModel, table=True):
+    """A tech pack of one revision (seed 000 §4.4). ``tech_pack_data`` is a ``TechPack`` as JSON."""
+
+    __tablename__ = "product_tech_packs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    product_idea_id: uuid.UUID = Field(foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
+    revision_id: uuid.UUID | None = Field(
+        default=None, foreign_key="product_multiview_revisions.id", index=True, ondelete="SET NULL"
+    )
+    user_id: int = _user_fk()
+    revision_number: int = Field(default=0)
+    tech_pack_data: dict[str, Any] = _json(dict)
+    is_active: bool = Field(default=False)
+    metadata_: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSONType, nullable=False))
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class ImageUpload(SQLModel, table=True):
+    """Legacy image index kept for compatibility (seed 000 §4.5)."""
+
+    __tablename__ = "images_uploads"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    product_idea_id: uuid.UUID = Field(foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
+    user_id: int = _user_fk()
+    image_key: str = Field(sa_type=String(500))
+    thumbnail_key: str | None = Field(default=None, sa_type=String(500))
+    upload_type: str = Field(default="original", sa_type=String(20))
+    view_type: str | None = Field(default=None, sa_type=String(10))
+    file_name: str | None = Field(default=None, sa_type=String(300))
+    metadata_: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSONType, nullable=False))
+    created_at: datetime = _ts()
+
+
+class ChatSession(SQLModel, table=True):
+    """The AI Designer conversation of a product (seed 000 §4.6)."""
+
+    __tablename__ = "chat_sessions"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = _user_fk()
+    product_id: uuid.UUID | None = Field(default=None, foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
+    session_metadata: dict[str, Any] = _json(dict)
+    created_at: datetime = _ts()
+    updated_at: datetime = _ts()
+
+
+class AIChatMessage(SQLModel, table=True):
+    """A chat message; ``role``: user | assistant | system (seed 000 §4.6)."""
+
+    __tablename__ = "ai_chat_messages"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    session_id: uuid.UUID = Field(foreign_key="chat_sessions.id", index=True, ondelete="CASCADE")
+    role: str = Field(sa_type=String(20))
+    content: str = Field(sa_type=Text)
+    attachments: list[dict[str, Any]] = _json(list)
+    metadata_: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSONType, nullable=False))
+    created_at: datetime = _ts()
+
+
+class Notification(SQLModel, table=True):
+    """An in-app notification (seed 000 §3 Phase 1 step 6). ``read_at`` is set when opened."""
+
+    __tablename__ = "notifications"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = _user_fk()
+    type: str = Field(sa_type=String(50))
+    title: str = Field(sa_type=String(200))
+    message: str = Field(default="", sa_type=Text)
+    link: str | None = Field(default=None, sa_type=String(500))
+    read_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_at: datetime = _ts(index=True)
+
+
+class AIOperationLog(SQLModel, table=True):
+    """One provider call (seed 001 "AI Operation Flow (with Logging)"). ``processing_ms`` in milliseconds."""
+
+    __tablename__ = "ai_operation_logs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int | None = Field(default=None, foreign_key="localuser.id", index=True, ondelete="SET NULL")
+    product_id: uuid.UUID | None = Field(default=None, index=True)
+    operation: str = Field(sa_type=String(50))
+    provider: str = Field(sa_type=String(30))
+    model: str = Field(sa_type=String(100))
+    input_summary: str = Field(default="", sa_type=Text)
+    input_tokens: int = Field(default=0)
+    output_tokens: int = Field(default=0)
+    processing_ms: int = Field(default=0)
+    status: str = Field(sa_type=String(20))
+    error: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = _ts(index=True)
+
+
+class Job(SQLModel, table=True):
+    """A durable record of long work (DESIGN.md §3 jobs/, §7): what runs, its progress, its hold.
+
+    ``kind``: front_view | remaining_views | regenerate_view | tech_pack. ``status``: running | succeeded |
+    partial | failed. ``progress``: ``{"back": "running" | "done" | "failed", ...}``. ``worker_id``
+    identifies the process that runs it; ``heartbeat_at`` is refreshed while it runs.
+    """
+
+    __tablename__ = "jobs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    user_id: int = _user_fk()
+    kind: str = Field(sa_type=String(30))
+    product_id: uuid.UUID | None = Field(default=None, foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
+    status: str = Field(default="running", sa_type=String(20), index=True)
+    progress: dict[str, Any] = _json(dict)
+    hold_id: str | None = Field(default=None, sa_type=String(200))
+    error: str | None = Field(default=None, sa_type=Text)
+    result: dict[str, Any] = _json(dict)
+    worker_id: str = Field(default="", sa_type=String(100))
+    heartbeat_at: datetime = _ts()
+    created_at: datetime = _ts()
+    finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+__all__ = [
+    "AIChatMessage",
+    "AIOperationLog",
+    "ChatSession",
+    "CreditGrant",
+    "CreditHold",
+    "CreditLedgerEntry",
+    "FrontViewApproval",
+    "ImageUpload",
+    "Job",
+    "LocalAuthSession",
+    "LocalUser",
+    "Notification",
+    "ProductIdea",
+    "ProductMultiviewRevision",
+    "ProductTechPack",
+    "as_utc",
+    "utcnow",
+]

@@ -1,0 +1,76 @@
+"""Shared fixtures: every test gets its own data folder, SQLite database and storage.
+
+The PostgreSQL tier (tests/pg) uses ``TEST_DATABASE_URL`` instead (see tests/pg/conftest.py).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Offline providers by default, whatever the developer's shell exports.
+for _var in ("GEMINI_API_KEY", "OPENAI_API_KEY", "DATABASE_URL", "REFLEX_REDIS_URL", "STORAGE_BACKEND"):
+    os.environ.pop(_var, None)
+
+FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures"
+if not FIXTURES.exists():  # a clone next to shared/ is the norm; fall back to an env override
+    FIXTURES = Path(os.environ.get("GENPIRE_FIXTURES", "/work/shared/fixtures"))
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    """Folder of the real input files (shared/fixtures)."""
+    return FIXTURES
+
+
+@pytest.fixture
+def app_env(tmp_path, monkeypatch):
+    """A fresh data folder (SQLite database, storage, secret) with all tables created; yields the folder."""
+    from sqlmodel import SQLModel
+
+    from genpire_app.backend.config import get_settings
+    from genpire_app.backend.db import engine as engine_mod
+    from genpire_app.backend.db import models  # noqa: F401  (register tables)
+
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    engine_mod.set_engine(None)
+    _reset_singletons()
+    engine = engine_mod.get_engine()
+    SQLModel.metadata.create_all(engine)
+    yield tmp_path / "data"
+    engine.dispose()
+    engine_mod.set_engine(None)
+    get_settings.cache_clear()
+    _reset_singletons()
+
+
+def _reset_singletons() -> None:
+    try:
+        from genpire_app.backend.storage import set_storage
+
+        set_storage(None)
+    except Exception:  # storage package may not be importable in isolated unit tests
+        pass
+    try:
+        from genpire_app.backend.providers.registry import set_providers
+
+        set_providers(None)
+    except Exception:
+        pass
+
+
+@pytest.fixture
+def make_user(app_env):
+    """Factory: create an account (and its signup grant unless ``credits`` is None); returns the user id."""
+    from genpire_app.backend.services import accounts
+
+    def _make(email: str = "maker@example.com", credits: int | None = 2000) -> int:
+        return accounts.create_account(
+            email=email, password="correct horse battery", signup_credits=0 if credits is None else credits
+        )
+
+    return _make
