@@ -1,0 +1,123 @@
+"""Choosing the providers at start-up: real clients when their key is set, offline ones otherwise.
+
+Source: DESIGN.md §2 (embedded defaults: with no keys the app runs on the offline providers, and the UI says
+which capabilities are offline) and §6 (one Protocol per capability, chosen by configuration at start-up).
+
+All provider modules are imported lazily inside ``build_providers`` so importing this module is cheap and
+works even before every provider module exists.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from ..config import Settings, get_settings
+from .base import ImageProvider, TextProvider, VisionProvider
+
+#: Capability names, in the order the offline banner lists them.
+CAPABILITIES: tuple[str, ...] = ("image", "vision", "text")
+
+
+def _is_offline(provider: object) -> bool:
+    """Whether ``provider`` is an offline implementation (its ``name`` is ``"offline"`` or it lives in an
+    ``offline_*`` module)."""
+    if getattr(provider, "name", "") == "offline":
+        return True
+    module = type(provider).__module__.rsplit(".", 1)[-1]
+    return module.startswith("offline")
+
+
+@dataclass(frozen=True)
+class Providers:
+    """The provider of each capability the app uses.
+
+    Attributes:
+        image: generates and edits product views (Gemini or offline renderer).
+        vision: looks at images: features, design descriptions (OpenAI or offline pixel analysis).
+        text: prompt improvement and tech packs (OpenAI or offline templates).
+    """
+
+    image: ImageProvider
+    vision: VisionProvider
+    text: TextProvider
+
+    @property
+    def offline(self) -> list[str]:
+        """Capabilities served offline, in ``CAPABILITIES`` order (e.g. ``["image", "text"]``); empty when all
+        are real. The UI shows these in its "offline providers" banner (DESIGN.md §2)."""
+        by_name = {"image": self.image, "vision": self.vision, "text": self.text}
+        return [cap for cap in CAPABILITIES if _is_offline(by_name[cap])]
+
+
+def build_providers(settings: Settings) -> Providers:
+    """Build the providers for ``settings``.
+
+    * ``GEMINI_API_KEY`` set -> ``GeminiImageProvider`` (model ``GEMINI_IMAGE_MODEL``), else
+      ``OfflineImageProvider``.
+    * ``OPENAI_API_KEY`` set -> ``OpenAIVisionProvider`` (``OPENAI_VISION_MODEL``) and ``OpenAITextProvider``
+      (``OPENAI_TEXT_MODEL``), else ``OfflineVisionProvider`` and ``OfflineTextProvider``.
+
+    Real clients get ``PROVIDER_TIMEOUT_SECONDS`` (seconds) and ``PROVIDER_MAX_RETRIES``. Keys are passed to
+    the clients only; they are not stored on the returned object in readable form.
+
+    Raises:
+        ImportError: when an offline provider module is missing (they are part of the app).
+    """
+    timeout_s = settings.provider_timeout_seconds
+    max_retries = settings.provider_max_retries
+
+    gemini_key = (settings.gemini_api_key or "").strip()
+    if gemini_key:
+        from .gemini import GeminiImageProvider
+
+        image: ImageProvider = GeminiImageProvider(
+            gemini_key, model=settings.gemini_image_model, timeout_s=timeout_s, max_retries=max_retries
+        )
+    else:
+        from .offline_image import OfflineImageProvider
+
+        image = OfflineImageProvider()
+
+    openai_key = (settings.openai_api_key or "").strip()
+    if openai_key:
+        from .openai_client import OpenAITextProvider, OpenAIVisionProvider
+
+        vision: VisionProvider = OpenAIVisionProvider(
+            openai_key, model=settings.openai_vision_model, timeout_s=timeout_s, max_retries=max_retries
+        )
+        text: TextProvider = OpenAITextProvider(
+            openai_key, model=settings.openai_text_model, timeout_s=timeout_s, max_retries=max_retries
+        )
+    else:
+        from .offline_text import OfflineTextProvider
+        from .offline_vision import OfflineVisionProvider
+
+        vision = OfflineVisionProvider()
+        text = OfflineTextProvider()
+
+    return Providers(image=image, vision=vision, text=text)
+
+
+_lock = threading.Lock()
+_providers: Providers | None = None
+
+
+def get_providers() -> Providers:
+    """The process-wide providers, built once from ``get_settings()`` on first use (thread-safe)."""
+    global _providers
+    current = _providers
+    if current is not None:
+        return current
+    with _lock:
+        if _providers is None:
+            _providers = build_providers(get_settings())
+        return _providers
+
+
+def set_providers(providers: Providers | None) -> None:
+    """Replace the process-wide providers (tests, fakes); ``None`` forgets them so the next
+    ``get_providers()`` builds them again from the settings."""
+    global _providers
+    with _lock:
+        _providers = providers
