@@ -1,0 +1,60 @@
+# genpire_app: `make run` sets up and serves the app; `make test` sets up and runs every test.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+TOOLS := .tools
+BUN := $(TOOLS)/node_modules/.bin/bun
+PORT ?= 3000
+
+# Reflex needs Node >= 22 for npm; we give it bun from the npm registry instead.
+export REFLEX_USE_SYSTEM_BUN := 1
+export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: run test setup setup-dev migrate chromium e2e bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+$(BUN):
+	npm install --prefix $(TOOLS) --no-audit --no-fund --loglevel=error bun@1.4.4
+
+setup: $(VENV)/.runtime $(BUN)
+
+setup-dev: setup $(VENV)/.dev chromium
+
+migrate: setup
+	$(BIN)/alembic upgrade head
+
+## Set up everything, apply migrations, serve the production build on http://localhost:$(PORT)
+run: migrate
+	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
+
+## Chromium from Debian for the browser tests (never a downloaded browser build)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+## Set up everything (Python packages, bun, Chromium) and run the whole suite
+test: setup-dev
+	$(BIN)/python -m pytest
+
+e2e: setup-dev
+	$(BIN)/python -m pytest tests/e2e
+
+bench: setup
+	$(BIN)/python -m bench.pipeline
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .web .states reflex.lock

@@ -1,0 +1,200 @@
+"""Page shell: header (brand, navigation, live credit balance, sign-out), offline banner, content area."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import reflex as rx
+import reflex_local_auth
+
+from genpire_app.state.session import SessionState
+
+MAX_WIDTH = "1200px"
+
+
+def brand() -> rx.Component:
+    """The product mark linking home."""
+    return rx.link(
+        rx.hstack(
+            rx.box(
+                rx.icon("box", size=18, color="white"),
+                background="linear-gradient(135deg, var(--indigo-9), var(--violet-9))",
+                padding="6px",
+                border_radius="8px",
+                display="flex",
+            ),
+            rx.text("Genpire", weight="bold", size="4", color=rx.color("gray", 12)),
+            align="center",
+            spacing="2",
+        ),
+        href="/dashboard",
+        underline="none",
+        aria_label="Genpire home",
+    )
+
+
+def credit_badge() -> rx.Component:
+    """The live balance, e.g. "15 credits" (announced politely to screen readers when it changes)."""
+    return rx.badge(
+        rx.icon("coins", size=14, aria_hidden="true"),
+        rx.text(SessionState.balance_label, id="credit-balance"),
+        size="2",
+        variant="soft",
+        color_scheme="amber",
+        role="status",
+        aria_live="polite",
+        title="Your available credits",
+    )
+
+
+def offline_banner() -> rx.Component:
+    """A small banner whenever a provider runs offline (DESIGN.md §2: never pretend)."""
+    return rx.cond(
+        SessionState.offline_label != "",
+        rx.box(
+            rx.hstack(
+                rx.icon("wifi-off", size=14, aria_hidden="true"),
+                rx.text(SessionState.offline_label, size="1"),
+                align="center",
+                spacing="2",
+                justify="center",
+            ),
+            background=rx.color("amber", 3),
+            color=rx.color("amber", 11),
+            padding="6px 12px",
+            border_bottom=f"1px solid {rx.color('amber', 6)}",
+            role="note",
+            aria_label="Offline providers",
+        ),
+    )
+
+
+def header() -> rx.Component:
+    """The top bar of signed-in pages."""
+    return rx.box(
+        rx.hstack(
+            brand(),
+            rx.hstack(
+                rx.link("Dashboard", href="/dashboard", size="2", weight="medium", color=rx.color("gray", 11)),
+                display=["none", "none", "flex"],
+                spacing="4",
+                margin_left="24px",
+            ),
+            rx.spacer(),
+            credit_badge(),
+            rx.menu.root(
+                rx.menu.trigger(
+                    rx.icon_button(
+                        rx.icon("circle-user", size=18),
+                        variant="ghost",
+                        aria_label="Account menu",
+                        size="2",
+                    )
+                ),
+                rx.menu.content(
+                    rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 11)), padding="4px 8px"),
+                    rx.menu.separator(),
+                    rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
+                    rx.menu.item("Sign out", on_select=SessionState.sign_out, color="red"),
+                ),
+            ),
+            align="center",
+            spacing="3",
+            max_width=MAX_WIDTH,
+            margin="0 auto",
+            padding="10px 16px",
+            width="100%",
+        ),
+        background=rx.color("gray", 1),
+        border_bottom=f"1px solid {rx.color('gray', 5)}",
+        position="sticky",
+        top="0",
+        z_index="10",
+        width="100%",
+    )
+
+
+def page_shell(*children: rx.Component, title: str | None = None) -> rx.Component:
+    """A signed-in page: header, offline banner, then the content in a centred column."""
+    return rx.box(
+        header(),
+        offline_banner(),
+        rx.el.main(
+            *children,
+            max_width=MAX_WIDTH,
+            margin="0 auto",
+            padding=["16px 12px 48px", "24px 16px 64px"],
+            width="100%",
+            id="main",
+        ),
+        min_height="100vh",
+        background=rx.color("gray", 2),
+    )
+
+
+def loading_screen(message: str = "Loading…") -> rx.Component:
+    """A centred spinner with a message."""
+    return rx.center(
+        rx.vstack(rx.spinner(size="3"), rx.text(message, color=rx.color("gray", 11)), align="center"),
+        min_height="60vh",
+        role="status",
+        aria_live="polite",
+    )
+
+
+def protected(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
+    """Only for signed-in users: others are sent to the sign-in page (reflex-local-auth's redirect)."""
+
+    def wrapped() -> rx.Component:
+        return rx.cond(
+            reflex_local_auth.LoginState.is_hydrated & reflex_local_auth.LoginState.is_authenticated,
+            page(),
+            rx.box(loading_screen("Checking your session…"), on_mount=reflex_local_auth.LoginState.redir),
+        )
+
+    wrapped.__name__ = page.__name__
+    return wrapped
+
+
+def section_card(*children: rx.Component, **props) -> rx.Component:
+    """A white card with padding used for page sections."""
+    return rx.card(*children, size="3", width="100%", **props)
+
+
+def cost_chip(cost_label: rx.Var | str) -> rx.Component:
+    """The cost shown inside a credit-spending button (hidden from the accessible name, which stays the
+    button's verb; the cost is exposed through ``aria-describedby`` instead)."""
+    return rx.el.span(
+        cost_label,
+        aria_hidden="true",
+        style={
+            "marginLeft": "8px",
+            "padding": "1px 8px",
+            "borderRadius": "999px",
+            "background": "rgba(255,255,255,0.22)",
+            "fontSize": "12px",
+            "fontWeight": "600",
+            "whiteSpace": "nowrap",
+        },
+    )
+
+
+def spend_button(
+    label: str,
+    cost_label: rx.Var | str,
+    *,
+    desc_id: str,
+    icon: str | None = None,
+    **props,
+) -> rx.Component:
+    """A button that spends credits: its accessible name is ``label``; the cost is shown on it and read
+    as its description ("Costs 1 credit")."""
+    children: list[rx.Component] = []
+    if icon:
+        children.append(rx.icon(icon, size=16, aria_hidden="true"))
+    children.append(rx.el.span(label))
+    children.append(cost_chip(cost_label))
+    return rx.fragment(
+        rx.button(*children, aria_describedby=desc_id, **props),
+        rx.el.span(rx.text("Costs ", cost_label, as_="span"), id=desc_id, class_name="sr-only"),
+    )

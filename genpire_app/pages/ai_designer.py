@@ -1,0 +1,437 @@
+"""``/ai-designer?projectId=…``: front-view approval, progressive views and the five-view grid.
+
+Source: seed 000 §2.3 (FrontViewApproval UI), §2.4 (iterations, version pills), §3 Phases 3-4, §5.2 grid.
+"""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, spend_button
+from genpire_app.state.designer import QUICK_EDITS
+from genpire_app.state.designer import DesignerState as S
+
+
+def _status_icon(status: rx.Var) -> rx.Component:
+    return rx.match(
+        status,
+        ("done", rx.icon("circle-check", color=rx.color("green", 10), size=18, aria_hidden="true")),
+        ("failed", rx.icon("circle-x", color=rx.color("red", 10), size=18, aria_hidden="true")),
+        ("running", rx.spinner(size="2")),
+        rx.icon("circle-dashed", color=rx.color("gray", 8), size=18, aria_hidden="true"),
+    )
+
+
+def _status_text(status: rx.Var) -> rx.Component:
+    return rx.match(
+        status,
+        ("done", rx.text("Done", size="1", color=rx.color("green", 11))),
+        ("failed", rx.text("Failed", size="1", color=rx.color("red", 11))),
+        ("running", rx.text("Generating…", size="1", color=rx.color("indigo", 11))),
+        rx.text("Waiting", size="1", color=rx.color("gray", 10)),
+    )
+
+
+def _image_frame(*children: rx.Component, **props) -> rx.Component:
+    return rx.box(
+        *children,
+        background="white",
+        border=f"1px solid {rx.color('gray', 5)}",
+        border_radius="12px",
+        overflow="hidden",
+        position="relative",
+        width="100%",
+        **props,
+    )
+
+
+def _hero() -> rx.Component:
+    """The selected front-view iteration, large, with an overlay while a new one is generated."""
+    return _image_frame(
+        rx.image(
+            src=S.selected["url"],
+            alt="Front view",
+            width="100%",
+            height="100%",
+            object_fit="contain",
+        ),
+        rx.cond(
+            S.busy == "iterate",
+            rx.center(
+                rx.vstack(rx.spinner(size="3"), rx.text("Generating a new version…", weight="medium"), align="center"),
+                position="absolute",
+                inset="0",
+                background="rgba(255,255,255,0.78)",
+                role="status",
+            ),
+        ),
+        aspect_ratio="1",
+        max_width="560px",
+    )
+
+
+def _version_pills() -> rx.Component:
+    return rx.flex(
+        rx.foreach(
+            S.approvals,
+            lambda a: rx.button(
+                a["label"],
+                size="1",
+                radius="full",
+                variant=rx.cond(S.selected["id"] == a["id"], "solid", "soft"),
+                aria_pressed=rx.cond(S.selected["id"] == a["id"], "true", "false"),
+                on_click=S.select_version(a["id"]),
+                title=rx.cond(a["feedback"] != "", "Changes requested: " + a["feedback"], "Version " + a["label"]),
+            ),
+        ),
+        gap="2",
+        wrap="wrap",
+        role="group",
+        aria_label="Front view versions",
+    )
+
+
+def _feedback_panel() -> rx.Component:
+    return rx.vstack(
+        rx.el.label("Feedback", html_for="feedback", style={"fontWeight": 500, "fontSize": "14px"}),
+        rx.text_area(
+            value=S.feedback,
+            on_change=S.set_feedback,
+            id="feedback",
+            placeholder="e.g. Make the straps brown and the buttons brass",
+            rows="3",
+            width="100%",
+            max_length=1000,
+            aria_describedby="feedback-error",
+        ),
+        rx.cond(
+            S.feedback_error != "",
+            rx.text(S.feedback_error, color=rx.color("red", 11), size="1", role="alert", id="feedback-error"),
+        ),
+        rx.flex(
+            *[
+                rx.button(text, size="1", variant="outline", radius="full", type="button", on_click=S.use_quick_edit(text))
+                for text in QUICK_EDITS
+            ],
+            gap="2",
+            wrap="wrap",
+            role="group",
+            aria_label="Quick edits",
+        ),
+        spend_button(
+            "Regenerate",
+            S.price_iteration,
+            desc_id="regenerate-cost",
+            icon="refresh-cw",
+            on_click=S.regenerate,
+            loading=S.busy == "iterate",
+            disabled=S.busy != "",
+        ),
+        spacing="2",
+        width="100%",
+        padding="12px",
+        border_radius="10px",
+        background=rx.color("gray", 2),
+    )
+
+
+def _approval() -> rx.Component:
+    """seed 000 §2.3: hero, versions, approve / request changes."""
+    return rx.grid(
+        rx.vstack(_hero(), _version_pills(), spacing="3", width="100%"),
+        section_card(
+            rx.vstack(
+                rx.heading("Review the front view", size="4", as_="h2"),
+                rx.text(
+                    "Approve it to generate the back, side, top and bottom views in the same style, or request "
+                    "changes first.",
+                    size="2",
+                    color=rx.color("gray", 11),
+                ),
+                rx.cond(
+                    S.selected["notes"] != "",
+                    rx.callout(S.selected["notes"], icon="info", size="1", color_scheme="gray", width="100%"),
+                ),
+                spend_button(
+                    "Approve & Generate All Views",
+                    S.price_remaining,
+                    desc_id="approve-cost",
+                    icon="check",
+                    on_click=S.approve,
+                    loading=S.busy == "approve",
+                    disabled=S.busy != "",
+                    size="3",
+                    width="100%",
+                ),
+                rx.button(
+                    rx.icon("message-square-diff", size=16, aria_hidden="true"),
+                    "Request Changes",
+                    variant="outline",
+                    size="3",
+                    width="100%",
+                    on_click=S.toggle_feedback,
+                    aria_expanded=rx.cond(S.show_feedback, "true", "false"),
+                    aria_controls="feedback-panel",
+                    disabled=S.busy != "",
+                ),
+                rx.cond(S.show_feedback, rx.box(_feedback_panel(), id="feedback-panel", width="100%")),
+                spacing="3",
+                width="100%",
+            )
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="5",
+        width="100%",
+        align_items="start",
+    )
+
+
+def _generating_front() -> rx.Component:
+    return section_card(
+        rx.vstack(
+            rx.box(class_name="gp-skeleton", width="100%", max_width="420px", aspect_ratio="1", border_radius="12px"),
+            rx.hstack(rx.spinner(), rx.text("Generating the front view…", weight="medium"), align="center"),
+            rx.text("This usually takes under a minute. You can leave this page; the work continues.",
+                    size="2", color=rx.color("gray", 10)),
+            align="center",
+            spacing="3",
+            role="status",
+            aria_live="polite",
+        )
+    )
+
+
+def _front_failed() -> rx.Component:
+    return section_card(
+        rx.vstack(
+            rx.callout(
+                rx.cond(S.last_error != "", S.last_error, "The front view could not be generated."),
+                icon="triangle-alert",
+                color_scheme="red",
+                width="100%",
+                role="alert",
+            ),
+            spend_button(
+                "Try again",
+                S.price_iteration,
+                desc_id="retry-cost",
+                icon="refresh-cw",
+                on_click=S.generate_front,
+                loading=S.busy == "front",
+                disabled=S.busy != "",
+            ),
+            spacing="3",
+            align="start",
+        )
+    )
+
+
+def _generating_views() -> rx.Component:
+    """Per-view progress while back, side, top and bottom are generated concurrently."""
+    return rx.grid(
+        _image_frame(
+            rx.image(src=S.selected["url"], alt="Front view", width="100%", height="100%", object_fit="contain"),
+            aspect_ratio="1",
+            max_width="480px",
+        ),
+        section_card(
+            rx.vstack(
+                rx.heading("Generating all views", size="4", as_="h2"),
+                rx.progress(value=S.progress_done * 20, max=100, width="100%", aria_label="Overall progress"),
+                rx.vstack(
+                    rx.foreach(
+                        S.progress_rows,
+                        lambda row: rx.hstack(
+                            _status_icon(row["status"]),
+                            rx.text(row["label"], size="2"),
+                            rx.spacer(),
+                            _status_text(row["status"]),
+                            width="100%",
+                            align="center",
+                        ),
+                    ),
+                    width="100%",
+                    spacing="3",
+                    role="list",
+                    aria_live="polite",
+                ),
+                rx.text("The views are made in parallel. You can reload or leave; progress is kept.",
+                        size="1", color=rx.color("gray", 10)),
+                spacing="4",
+                width="100%",
+            )
+        ),
+        columns=rx.breakpoints(initial="1", md="2"),
+        spacing="5",
+        width="100%",
+    )
+
+
+def _view_tile(view: rx.Var) -> rx.Component:
+    return rx.el.button(
+        rx.box(
+            rx.image(src=view["url"], alt=view["label"], class_name="gp-view-img", width="100%", height="100%",
+                     object_fit="contain"),
+            background="white",
+            aspect_ratio="1",
+            border_radius="10px",
+            overflow="hidden",
+            border=f"1px solid {rx.color('gray', 5)}",
+        ),
+        rx.text(view["label"], size="2", weight="medium", margin_top="6px", aria_hidden="true"),
+        class_name="gp-view-tile",
+        on_click=S.open_zoom(view),
+        type="button",
+        title="Zoom " + view["label"],
+        style={"background": "none", "border": "none", "padding": 0, "cursor": "zoom-in", "textAlign": "left",
+               "width": "100%"},
+    )
+
+
+def _missing_tile(view: rx.Var) -> rx.Component:
+    return rx.vstack(
+        rx.center(
+            rx.vstack(
+                rx.icon("image-off", color=rx.color("gray", 9), aria_hidden="true"),
+                rx.text(view, " view failed", size="1", color=rx.color("gray", 11)),
+                rx.button(
+                    "Retry",
+                    rx.el.span(S.price_regenerate_view, aria_hidden="true",
+                               style={"marginLeft": "6px", "opacity": 0.8}),
+                    size="1",
+                    variant="soft",
+                    on_click=S.regenerate_missing(view),
+                    loading=S.busy == "view:" + view,
+                    disabled=S.busy != "",
+                    aria_label="Retry the " + view + " view",
+                ),
+                align="center",
+                spacing="2",
+            ),
+            aspect_ratio="1",
+            width="100%",
+            background=rx.color("gray", 3),
+            border_radius="10px",
+            border=f"1px dashed {rx.color('gray', 7)}",
+        ),
+        width="100%",
+    )
+
+
+def _views_ready() -> rx.Component:
+    return rx.vstack(
+        rx.hstack(
+            rx.heading("Product views", size="4", as_="h2"),
+            rx.badge(S.revision_label, variant="soft"),
+            rx.spacer(),
+            spend_button(
+                "Generate Tech Pack",
+                S.price_tech_pack,
+                desc_id="techpack-cost",
+                icon="file-text",
+                on_click=S.generate_tech_pack,
+                loading=S.busy == "tech_pack",
+                disabled=S.busy != "",
+            ),
+            width="100%",
+            align="center",
+            wrap="wrap",
+            gap="3",
+        ),
+        rx.cond(
+            S.busy == "tech_pack",
+            rx.callout("Writing the tech pack from the active revision…", icon="loader", size="1", width="100%",
+                       role="status"),
+        ),
+        rx.grid(
+            rx.foreach(S.views, _view_tile),
+            rx.foreach(S.missing_views, _missing_tile),
+            columns=rx.breakpoints(initial="2", sm="3", md="5"),
+            spacing="4",
+            width="100%",
+        ),
+        rx.cond(
+            S.tech_packs.length() > 0,
+            section_card(
+                rx.vstack(
+                    rx.heading("Tech packs", size="3", as_="h3"),
+                    rx.foreach(
+                        S.tech_packs,
+                        lambda t: rx.hstack(
+                            rx.icon("file-text", size=16, aria_hidden="true"),
+                            rx.link("Tech pack · " + t["label"], href=t["href"]),
+                            rx.cond(t["active"] != "", rx.badge("Active", color_scheme="green", variant="soft")),
+                            rx.spacer(),
+                            rx.text(t["date"], size="1", color=rx.color("gray", 10)),
+                            width="100%",
+                            align="center",
+                        ),
+                    ),
+                    width="100%",
+                    spacing="2",
+                )
+            ),
+        ),
+        spacing="4",
+        width="100%",
+    )
+
+
+def _zoom_dialog() -> rx.Component:
+    return rx.dialog.root(
+        rx.dialog.content(
+            rx.dialog.title(S.zoom_label),
+            rx.box(
+                rx.image(src=S.zoom_src, alt=S.zoom_label + " (enlarged)", width="100%", object_fit="contain"),
+                background="white",
+                border_radius="8px",
+            ),
+            rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
+            max_width="900px",
+        ),
+        open=S.zoom_open,
+        on_open_change=S.set_zoom_open,
+    )
+
+
+def _body() -> rx.Component:
+    return rx.match(
+        S.phase,
+        ("loading", loading_screen("Loading the product…")),
+        (
+            "not_found",
+            section_card(
+                rx.vstack(
+                    rx.heading("Product not found", size="4", as_="h2"),
+                    rx.text("It does not exist or it belongs to another account."),
+                    rx.link("Back to the dashboard", href="/dashboard"),
+                )
+            ),
+        ),
+        ("generating_front", _generating_front()),
+        ("front_failed", _front_failed()),
+        ("awaiting_approval", _approval()),
+        ("generating_views", _generating_views()),
+        ("views_ready", _views_ready()),
+        loading_screen(),
+    )
+
+
+@protected
+def ai_designer_page() -> rx.Component:
+    """The AI Designer."""
+    return page_shell(
+        rx.vstack(
+            rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Dashboard", size="2"), align="center"),
+                    href="/dashboard", color=rx.color("gray", 11)),
+            rx.heading(rx.cond(S.name != "", S.name, "AI Designer"), size="7", as_="h1"),
+            rx.cond(
+                (S.last_error != "") & (S.phase != "front_failed"),
+                rx.callout(S.last_error, icon="triangle-alert", color_scheme="red", width="100%", role="alert"),
+            ),
+            _body(),
+            _zoom_dialog(),
+            spacing="4",
+            width="100%",
+        )
+    )

@@ -1,0 +1,419 @@
+"""AI Designer page state: front-view approval, progressive views, the five-view grid, tech pack button.
+
+Source: seed 000 §2.1-§2.4 (auto-generation, approval UI, iterations), §3 Phases 3-4, §3 Phase 6.
+Provider work runs in background events; the database is reloaded after each step, so a reload or a
+second tab shows the same thing (a watcher polls while a job started elsewhere is still running).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import reflex as rx
+
+from genpire_app.backend.config import format_credits, get_settings
+from genpire_app.backend.services import designer, generation, techpacks
+from genpire_app.backend.services.ratelimit import RateLimited, limiter
+from genpire_app.backend.storage import sign_path
+from genpire_app.state.session import SessionState
+
+VIEW_LABELS = {"front": "Front view", "back": "Back view", "side": "Side view", "top": "Top view", "bottom": "Bottom view"}
+QUICK_EDITS = (
+    "Make it more minimal",
+    "Change the main color to black",
+    "Make the straps brown",
+    "Make it bigger",
+    "Use a warmer color palette",
+)
+WATCH_INTERVAL_S = 0.75
+WATCH_LIMIT_S = 20 * 60
+
+
+def _parse_id(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (ValueError, TypeError):
+        return None
+
+
+class DesignerState(SessionState):
+    """Everything the AI Designer shows for one product."""
+
+    product_id: str = ""
+    name: str = ""
+    phase: str = "loading"
+    not_found: bool = False
+    approvals: list[dict[str, str]] = []
+    selected_approval: str = ""
+    views: list[dict[str, str]] = []
+    missing_views: list[str] = []
+    progress: dict[str, str] = {}
+    last_error: str = ""
+    busy: str = ""
+    show_feedback: bool = False
+    feedback: str = ""
+    feedback_error: str = ""
+    tech_packs: list[dict[str, str]] = []
+    zoom_open: bool = False
+    zoom_src: str = ""
+    zoom_label: str = ""
+    _watching: bool = False
+
+    # ------------------------------------------------------------------ derived
+
+    @rx.var
+    def selected(self) -> dict[str, str]:
+        """The front-view iteration on screen (the chosen pill, or the latest)."""
+        for a in self.approvals:
+            if a["id"] == self.selected_approval:
+                return a
+        return self.approvals[-1] if self.approvals else {}
+
+    @rx.var
+    def revision_label(self) -> str:
+        """e.g. "Revision 0" for the active views."""
+        return f"Revision {self.views[0]['revision']}" if self.views else ""
+
+    @rx.var
+    def price_iteration(self) -> str:
+        """Cost of one front-view iteration."""
+        return format_credits(get_settings().prices.front_view_iteration)
+
+    @rx.var
+    def price_remaining(self) -> str:
+        """Cost of the four remaining views."""
+        return format_credits(get_settings().prices.remaining_views)
+
+    @rx.var
+    def price_tech_pack(self) -> str:
+        """Cost of a tech pack."""
+        return format_credits(get_settings().prices.tech_pack)
+
+    @rx.var
+    def price_regenerate_view(self) -> str:
+        """Cost of regenerating one missing view."""
+        return format_credits(get_settings().prices.regenerate_view)
+
+    @rx.var
+    def progress_rows(self) -> list[dict[str, str]]:
+        """Per-view progress while the other views are generated."""
+        labels = {"features": "Analysing the front view", **VIEW_LABELS}
+        order = ["features", "back", "side", "top", "bottom"]
+        return [
+            {"part": p, "label": labels[p], "status": self.progress.get(p, "queued")}
+            for p in order
+            if p in self.progress or self.phase == "generating_views"
+        ]
+
+    @rx.var
+    def progress_done(self) -> int:
+        """How many of the five steps are done (features + four views)."""
+        return sum(1 for p in ("features", "back", "side", "top", "bottom") if self.progress.get(p) == "done")
+
+    # ------------------------------------------------------------------ loading
+
+    def _apply(self, snap: designer.DesignerSnapshot | None) -> None:
+        if snap is None:
+            self.not_found = True
+            self.phase = "not_found"
+            return
+        self.not_found = False
+        self.name = snap.name
+        self.phase = snap.phase
+        self.approvals = [
+            {
+                "id": a.id,
+                "label": f"V{a.iteration}",
+                "status": a.status,
+                "url": sign_path(a.image_key),
+                "thumb": sign_path(a.thumbnail_key),
+                "feedback": a.feedback,
+                "notes": " ".join(a.notes),
+            }
+            for a in snap.approvals
+        ]
+        if not any(a["id"] == self.selected_approval for a in self.approvals):
+            self.selected_approval = self.approvals[-1]["id"] if self.approvals else ""
+        self.views = [
+            {
+                "view": v.view,
+                "label": VIEW_LABELS[v.view],
+                "url": sign_path(v.image_key),
+                "thumb": sign_path(v.thumbnail_key),
+                "revision": str(v.revision_number),
+            }
+            for v in snap.views
+        ]
+        self.missing_views = snap.missing_views
+        if snap.job_kind is not None:
+            self.progress = dict(snap.job_progress)
+        elif self.phase != "generating_views":
+            self.progress = {}
+        self.last_error = snap.last_error or ""
+        self.tech_packs = [
+            {
+                "id": t["id"],
+                "label": f"Revision {t['revision_number']}",
+                "date": t["created_at"].strftime("%d %b %Y %H:%M") if t["created_at"] else "",
+                "active": "yes" if t["is_active"] else "",
+                "href": f"/techpacks/{t['id']}",
+            }
+            for t in snap.tech_packs
+        ]
+
+    async def _reload(self) -> designer.DesignerSnapshot | None:
+        uid, pid = self.user_id, _parse_id(self.product_id)
+        if uid is None or pid is None:
+            self._apply(None)
+            return None
+        snap = await asyncio.to_thread(designer.load, user_id=uid, product_id=pid)
+        self._apply(snap)
+        return snap
+
+    @rx.event
+    async def load(self):
+        """Page load: read ``projectId``, show the product, start the first front view if needed."""
+        if self.user_id is None:
+            return
+        self.product_id = self.router.url.query_parameters.get("projectId", "")
+        self.phase = "loading"
+        self.busy = ""
+        self.show_feedback = False
+        self.feedback = self.feedback_error = ""
+        self.zoom_open = False
+        self.selected_approval = ""
+        await self._refresh_header()
+        snap = await self._reload()
+        if snap is None:
+            return
+        if designer.needs_auto_generation(snap):
+            return DesignerState.generate_front
+        if snap.job_kind is not None:
+            return DesignerState.watch
+
+    @rx.event(background=True)
+    async def watch(self):
+        """Follow a job started elsewhere (another tab, before a reload) until it ends."""
+        async with self:
+            if self._watching:
+                return
+            self._watching = True
+            pid = self.product_id
+        waited = 0.0
+        try:
+            while waited < WATCH_LIMIT_S:
+                await asyncio.sleep(WATCH_INTERVAL_S)
+                waited += WATCH_INTERVAL_S
+                async with self:
+                    if self.product_id != pid:
+                        return
+                    snap = await self._reload()
+                    if snap is None or snap.job_kind is None:
+                        await self._refresh_header()
+                        return
+        finally:
+            async with self:
+                self._watching = False
+
+    # ------------------------------------------------------------------ UI toggles
+
+    @rx.event
+    def select_version(self, approval_id: str):
+        """Show an earlier (or later) front-view iteration."""
+        self.selected_approval = approval_id
+
+    @rx.event
+    def toggle_feedback(self):
+        """Open or close the "Request Changes" panel."""
+        self.show_feedback = not self.show_feedback
+        self.feedback_error = ""
+
+    @rx.event
+    def set_feedback(self, value: str):
+        """Controlled feedback textarea."""
+        self.feedback = value
+        if value.strip():
+            self.feedback_error = ""
+
+    @rx.event
+    def use_quick_edit(self, text: str):
+        """Append a quick-edit chip to the feedback."""
+        self.feedback = (self.feedback.rstrip() + ("; " if self.feedback.strip() else "") + text)[:1000]
+        self.feedback_error = ""
+
+    @rx.event
+    def open_zoom(self, view: dict[str, str]):
+        """Open the zoom dialog on one view."""
+        self.zoom_src = view["url"]
+        self.zoom_label = view["label"]
+        self.zoom_open = True
+
+    @rx.event
+    def set_zoom_open(self, value: bool):
+        """Dialog open/close."""
+        self.zoom_open = value
+
+    # ------------------------------------------------------------------ operations
+
+    def _progress_callback(self):
+        async def report(part: str, status: str) -> None:
+            async with self:
+                self.progress = {**self.progress, part: status}
+
+        return report
+
+    async def _start(self, kind: str) -> tuple[int, uuid.UUID] | None:
+        """Common start of an operation (call inside ``async with self``): returns (user, product) or None."""
+        uid, pid = self.user_id, _parse_id(self.product_id)
+        if uid is None or pid is None or self.busy:
+            return None
+        self.busy = kind
+        self.last_error = ""
+        return uid, pid
+
+    async def _finish(self, outcome: generation.Outcome | None, error: str | None) -> list:
+        """Common end (inside ``async with self``): reload, refresh the balance, return toasts."""
+        self.busy = ""
+        await self._reload()
+        await self._refresh_header()
+        if error:
+            self.last_error = error
+            return [rx.toast.error(error)]
+        if outcome is not None and not outcome.ok:
+            self.last_error = outcome.message
+            return [rx.toast.error(outcome.message)]
+        if outcome is not None:
+            return [rx.toast.success(outcome.message)]
+        return []
+
+    def _rate_check(self, uid: int) -> None:
+        limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
+
+    @rx.event(background=True)
+    async def generate_front(self):
+        """Generate the first front view (1 credit), automatically or from "Try again"."""
+        async with self:
+            started = await self._start("front")
+            if started is None:
+                return
+            self.phase = "generating_front"
+            self.progress = {"front": "running"}
+        uid, pid = started
+        outcome, error = None, None
+        try:
+            self._rate_check(uid)
+            outcome = await generation.generate_front_view(user_id=uid, product_id=pid, progress=self._progress_callback())
+        except generation.GenerationError as err:
+            error = err.message
+        except RateLimited as err:
+            error = str(err)
+        async with self:
+            toasts = await self._finish(outcome, error)
+        for t in toasts:
+            yield t
+
+    @rx.event(background=True)
+    async def regenerate(self):
+        """"Regenerate": a new front-view iteration from the feedback (1 credit)."""
+        async with self:
+            if not self.feedback.strip():
+                self.feedback_error = "Describe what to change first."
+                return
+            started = await self._start("iterate")
+            if started is None:
+                return
+            feedback = self.feedback
+            base = _parse_id(self.selected_approval)
+            self.progress = {"front": "running"}
+        uid, pid = started
+        outcome, error = None, None
+        try:
+            self._rate_check(uid)
+            outcome = await generation.generate_front_view(
+                user_id=uid, product_id=pid, feedback=feedback, base_approval_id=base, progress=self._progress_callback()
+            )
+        except generation.GenerationError as err:
+            error = err.message
+        except RateLimited as err:
+            error = str(err)
+        async with self:
+            if outcome is not None and outcome.ok:
+                self.feedback = ""
+                self.show_feedback = False
+                self.selected_approval = outcome.approval_id or ""
+            toasts = await self._finish(outcome, error)
+        for t in toasts:
+            yield t
+
+    @rx.event(background=True)
+    async def approve(self):
+        """"Approve & Generate All Views" (2 credits): the other four views, concurrently, with progress."""
+        async with self:
+            approval_id = _parse_id(self.selected.get("id", ""))
+            if approval_id is None:
+                return
+            started = await self._start("approve")
+            if started is None:
+                return
+            self.phase = "generating_views"
+            self.progress = {"features": "running", "back": "queued", "side": "queued", "top": "queued", "bottom": "queued"}
+        uid, _pid = started
+        outcome, error = None, None
+        try:
+            self._rate_check(uid)
+            outcome = await generation.approve_and_generate(
+                user_id=uid, approval_id=approval_id, progress=self._progress_callback()
+            )
+        except generation.GenerationError as err:
+            error = err.message
+        except RateLimited as err:
+            error = str(err)
+        async with self:
+            toasts = await self._finish(outcome, error)
+        for t in toasts:
+            yield t
+
+    @rx.event(background=True)
+    async def regenerate_missing(self, view: str):
+        """"Regenerate view" for a view that failed (0.5 credit)."""
+        async with self:
+            started = await self._start(f"view:{view}")
+            if started is None:
+                return
+        uid, pid = started
+        outcome, error = None, None
+        try:
+            self._rate_check(uid)
+            outcome = await generation.regenerate_view(user_id=uid, product_id=pid, view=view)
+        except generation.GenerationError as err:
+            error = err.message
+        except RateLimited as err:
+            error = str(err)
+        async with self:
+            toasts = await self._finish(outcome, error)
+        for t in toasts:
+            yield t
+
+    @rx.event(background=True)
+    async def generate_tech_pack(self):
+        """"Generate Tech Pack" (1 credit) from the active revision; opens it when ready."""
+        async with self:
+            started = await self._start("tech_pack")
+            if started is None:
+                return
+        uid, pid = started
+        outcome, error = None, None
+        try:
+            self._rate_check(uid)
+            outcome = await techpacks.generate_tech_pack(user_id=uid, product_id=pid)
+        except generation.GenerationError as err:
+            error = err.message
+        except RateLimited as err:
+            error = str(err)
+        async with self:
+            toasts = await self._finish(outcome, error)
+        for t in toasts:
+            yield t
+        if outcome is not None and outcome.ok and outcome.approval_id:
+            yield rx.redirect(f"/techpacks/{outcome.approval_id}")
