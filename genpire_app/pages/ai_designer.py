@@ -84,7 +84,7 @@ def _version_pills() -> rx.Component:
                 title=rx.cond(a["feedback"] != "", "Changes requested: " + a["feedback"], "Version " + a["label"]),
             ),
         ),
-        gap="2",
+        spacing="2",
         wrap="wrap",
         role="group",
         aria_label="Front view versions",
@@ -113,7 +113,7 @@ def _feedback_panel() -> rx.Component:
                 rx.button(text, size="1", variant="outline", radius="full", type="button", on_click=S.use_quick_edit(text))
                 for text in QUICK_EDITS
             ],
-            gap="2",
+            spacing="2",
             wrap="wrap",
             role="group",
             aria_label="Quick edits",
@@ -336,7 +336,7 @@ def _views_ready() -> rx.Component:
             width="100%",
             align="center",
             wrap="wrap",
-            gap="3",
+            spacing="3",
         ),
         rx.cond(
             S.busy == "tech_pack",

@@ -80,7 +80,7 @@ def _details() -> rx.Component:
                     for kw in STYLE_KEYWORDS
                 ],
                 wrap="wrap",
-                gap="2",
+                spacing="2",
                 role="group",
                 aria_labelledby="style-label",
             ),
@@ -211,7 +211,7 @@ def create_form() -> rx.Component:
                     type="button",
                 ),
                 align="center",
-                gap="3",
+                spacing="3",
                 width="100%",
                 wrap="wrap",
             ),

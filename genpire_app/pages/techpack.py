@@ -87,7 +87,7 @@ def _content() -> rx.Component:
             width="100%",
             align="end",
             wrap="wrap",
-            gap="3",
+            spacing="3",
         ),
         _section("Product views", _views(), anchor="tp-views"),
         _section(
@@ -131,7 +131,7 @@ def _content() -> rx.Component:
                         min_width="200px",
                     ),
                 ),
-                gap="4",
+                spacing="4",
                 wrap="wrap",
             ),
             anchor="tp-colors",

@@ -162,11 +162,12 @@ def test_reload_during_generation_shows_progress_then_views(page):
 def test_bad_input_shows_clear_errors_and_costs_nothing(page, tmp_path):
     sign_up(page)
     page.get_by_role("button", name="Create product").click()
-    expect(page.get_by_text("Describe your product idea")).to_be_visible(timeout=SLOW)
+    expect(page.locator("#idea-error")).to_have_text(re.compile("Describe your product idea"), timeout=SLOW)
+    expect(page.get_by_label("Product idea")).to_have_attribute("aria-invalid", "true")
     fake = tmp_path / "logo.png"
     fake.write_bytes(b"this is not an image at all, just text pretending" * 10)
     page.get_by_label("Logo").set_input_files(str(fake))
-    expect(page.get_by_role("alert").filter(has_text=re.compile("PNG or JPG", re.I))).to_be_visible(timeout=SLOW)
+    expect(page.locator("#logo-error")).to_contain_text("not a valid PNG image", timeout=SLOW)
     page.shots("errors")
     expect(balance(page)).to_have_text("20 credits")
     expect(page.get_by_text("No products yet")).to_be_visible()

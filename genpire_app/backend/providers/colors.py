@@ -163,6 +163,14 @@ EXTRA_COLORS: dict[str, str] = {
     "pearl": "#EFEAE0",
     "bone": "#E3DAC9",
     "transparent": "#E8F0F2",
+    # Metals named as materials ("a stainless steel bottle") are colors on a product too.
+    "stainless steel": "#B9BEC3",
+    "brushed steel": "#B9BEC3",
+    "steel": "#B9BEC3",
+    "aluminum": "#C9CDD1",
+    "aluminium": "#C9CDD1",
+    "chrome": "#DADDE0",
+    "titanium": "#8F9399",
 }
 
 #: Every known color phrase (display form, lower case) -> hex: CSS names (spaced and unspaced) + extras.
@@ -548,6 +556,8 @@ PRODUCT_SHADES: dict[str, str] = {
     "purple": "#6A3D9A",
     "white": "#F5F5F0",
     "black": "#1F1F1F",
+    # CSS "brown" (#A52A2A) reads as brick red on a product; leather and wood browns are darker and warmer.
+    "brown": "#6B4226",
 }
 
 
