@@ -74,3 +74,9 @@ def make_user(app_env):
         )
 
     return _make
+
+
+def pytest_collection_modifyitems(config, items):
+    """Run the browser journeys last: sync Playwright keeps an event loop running in the main thread for
+    the rest of the session, which would break every later ``asyncio.run`` and async test."""
+    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
