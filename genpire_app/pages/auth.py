@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.components.layout import brand
 from genpire_app.state.session import AuthState as S
 
@@ -72,7 +73,8 @@ def signup_page() -> rx.Component:
         width="100%",
     )
     footer = rx.text("Already have an account? ", rx.link("Sign in", href="/login"), size="2")
-    return _auth_card("Create your account", "Start with 20 free credits.", form, footer)
+    free = format_credits(get_settings().signup_credits)
+    return _auth_card("Create your account", f"Start with {free} free.", form, footer)
 
 
 def login_page() -> rx.Component:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.components.layout import brand
 
 STEPS = (
@@ -34,7 +35,7 @@ def landing_page() -> rx.Component:
                            as_="h1", text_align="center", max_width="820px"),
                 rx.text(
                     "Generate multi-view product images, refine them with AI, and export a tech pack your "
-                    "manufacturer can quote from. New accounts get 20 free credits.",
+                    f"manufacturer can quote from. New accounts get {format_credits(get_settings().signup_credits)} free.",
                     size="4",
                     color=rx.color("gray", 11),
                     text_align="center",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 import reflex as rx
 
@@ -263,157 +265,146 @@ class DesignerState(SessionState):
 
         return report
 
-    async def _start(self, kind: str) -> tuple[int, uuid.UUID] | None:
-        """Common start of an operation (call inside ``async with self``): returns (user, product) or None."""
-        uid, pid = self.user_id, _parse_id(self.product_id)
-        if uid is None or pid is None or self.busy:
-            return None
-        self.busy = kind
-        self.last_error = ""
-        return uid, pid
+    async def _operate(
+        self,
+        kind: str,
+        call: Callable[[int, uuid.UUID], Awaitable[generation.Outcome]],
+        *,
+        prepare: Callable[[], bool] | None = None,
+        on_success: Callable[[generation.Outcome], None] | None = None,
+    ) -> AsyncIterator[Any]:
+        """Run one credit-spending operation from a background event; yields the events to send.
 
-    async def _finish(self, outcome: generation.Outcome | None, error: str | None) -> list:
-        """Common end (inside ``async with self``): reload, refresh the balance, return toasts."""
-        self.busy = ""
-        await self._reload()
-        await self._refresh_header()
-        if error:
+        ``prepare`` runs under the state lock first (return False to stop); ``call(user_id, product_id)``
+        runs without it; ``on_success`` runs under the lock before the reload. Provider work never holds
+        the lock; the page reloads from the database afterwards.
+        """
+        async with self:
+            uid, pid = self.user_id, _parse_id(self.product_id)
+            if uid is None or pid is None or self.busy:
+                return
+            if prepare is not None and not prepare():
+                return
+            self.busy = kind
+            self.last_error = ""
+        outcome: generation.Outcome | None = None
+        error = ""
+        try:
+            limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
+            outcome = await call(uid, pid)
+        except generation.GenerationError as err:
+            error = err.message
+        except RateLimited as err:
+            error = str(err)
+        async with self:
+            self.busy = ""
+            if outcome is not None and outcome.ok and on_success is not None:
+                on_success(outcome)
+            await self._reload()
+            await self._refresh_header()
+            if outcome is not None and not outcome.ok:
+                error = outcome.message
             self.last_error = error
-            return [rx.toast.error(error)]
-        if outcome is not None and not outcome.ok:
-            self.last_error = outcome.message
-            return [rx.toast.error(outcome.message)]
-        if outcome is not None:
-            return [rx.toast.success(outcome.message)]
-        return []
-
-    def _rate_check(self, uid: int) -> None:
-        limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
+        if error:
+            yield rx.toast.error(error)
+        elif outcome is not None:
+            yield rx.toast.success(outcome.message)
 
     @rx.event(background=True)
     async def generate_front(self):
         """Generate the first front view (1 credit), automatically or from "Try again"."""
-        async with self:
-            started = await self._start("front")
-            if started is None:
-                return
+
+        def prepare() -> bool:
             self.phase = "generating_front"
             self.progress = {"front": "running"}
-        uid, pid = started
-        outcome, error = None, None
-        try:
-            self._rate_check(uid)
-            outcome = await generation.generate_front_view(user_id=uid, product_id=pid, progress=self._progress_callback())
-        except generation.GenerationError as err:
-            error = err.message
-        except RateLimited as err:
-            error = str(err)
-        async with self:
-            toasts = await self._finish(outcome, error)
-        for t in toasts:
-            yield t
+            return True
+
+        report = self._progress_callback()
+        async for event in self._operate(
+            "front",
+            lambda uid, pid: generation.generate_front_view(user_id=uid, product_id=pid, progress=report),
+            prepare=prepare,
+        ):
+            yield event
 
     @rx.event(background=True)
     async def regenerate(self):
         """"Regenerate": a new front-view iteration from the feedback (1 credit)."""
-        async with self:
+        request: dict[str, Any] = {}
+
+        def prepare() -> bool:
             if not self.feedback.strip():
                 self.feedback_error = "Describe what to change first."
-                return
-            started = await self._start("iterate")
-            if started is None:
-                return
-            feedback = self.feedback
-            base = _parse_id(self.selected_approval)
+                return False
+            request.update(feedback=self.feedback, base=_parse_id(self.selected_approval))
             self.progress = {"front": "running"}
-        uid, pid = started
-        outcome, error = None, None
-        try:
-            self._rate_check(uid)
-            outcome = await generation.generate_front_view(
-                user_id=uid, product_id=pid, feedback=feedback, base_approval_id=base, progress=self._progress_callback()
-            )
-        except generation.GenerationError as err:
-            error = err.message
-        except RateLimited as err:
-            error = str(err)
-        async with self:
-            if outcome is not None and outcome.ok:
-                self.feedback = ""
-                self.show_feedback = False
-                self.selected_approval = outcome.approval_id or ""
-            toasts = await self._finish(outcome, error)
-        for t in toasts:
-            yield t
+            return True
+
+        def on_success(outcome: generation.Outcome) -> None:
+            self.feedback = ""
+            self.show_feedback = False
+            self.selected_approval = outcome.approval_id or ""
+
+        report = self._progress_callback()
+        async for event in self._operate(
+            "iterate",
+            lambda uid, pid: generation.generate_front_view(
+                user_id=uid,
+                product_id=pid,
+                feedback=request["feedback"],
+                base_approval_id=request["base"],
+                progress=report,
+            ),
+            prepare=prepare,
+            on_success=on_success,
+        ):
+            yield event
 
     @rx.event(background=True)
     async def approve(self):
         """"Approve & Generate All Views" (2 credits): the other four views, concurrently, with progress."""
-        async with self:
+        request: dict[str, Any] = {}
+
+        def prepare() -> bool:
             approval_id = _parse_id(self.selected.get("id", ""))
             if approval_id is None:
-                return
-            started = await self._start("approve")
-            if started is None:
-                return
+                return False
+            request["approval_id"] = approval_id
             self.phase = "generating_views"
-            self.progress = {"features": "running", "back": "queued", "side": "queued", "top": "queued", "bottom": "queued"}
-        uid, _pid = started
-        outcome, error = None, None
-        try:
-            self._rate_check(uid)
-            outcome = await generation.approve_and_generate(
-                user_id=uid, approval_id=approval_id, progress=self._progress_callback()
-            )
-        except generation.GenerationError as err:
-            error = err.message
-        except RateLimited as err:
-            error = str(err)
-        async with self:
-            toasts = await self._finish(outcome, error)
-        for t in toasts:
-            yield t
+            self.progress = {"features": "running", **{v: "queued" for v in ("back", "side", "top", "bottom")}}
+            return True
+
+        report = self._progress_callback()
+        async for event in self._operate(
+            "approve",
+            lambda uid, _pid: generation.approve_and_generate(
+                user_id=uid, approval_id=request["approval_id"], progress=report
+            ),
+            prepare=prepare,
+        ):
+            yield event
 
     @rx.event(background=True)
     async def regenerate_missing(self, view: str):
-        """"Regenerate view" for a view that failed (0.5 credit)."""
-        async with self:
-            started = await self._start(f"view:{view}")
-            if started is None:
-                return
-        uid, pid = started
-        outcome, error = None, None
-        try:
-            self._rate_check(uid)
-            outcome = await generation.regenerate_view(user_id=uid, product_id=pid, view=view)
-        except generation.GenerationError as err:
-            error = err.message
-        except RateLimited as err:
-            error = str(err)
-        async with self:
-            toasts = await self._finish(outcome, error)
-        for t in toasts:
-            yield t
+        """Retry a view that failed (0.5 credit)."""
+        async for event in self._operate(
+            f"view:{view}", lambda uid, pid: generation.regenerate_view(user_id=uid, product_id=pid, view=view)
+        ):
+            yield event
 
     @rx.event(background=True)
     async def generate_tech_pack(self):
         """"Generate Tech Pack" (1 credit) from the active revision; opens it when ready."""
-        async with self:
-            started = await self._start("tech_pack")
-            if started is None:
-                return
-        uid, pid = started
-        outcome, error = None, None
-        try:
-            self._rate_check(uid)
-            outcome = await techpacks.generate_tech_pack(user_id=uid, product_id=pid)
-        except generation.GenerationError as err:
-            error = err.message
-        except RateLimited as err:
-            error = str(err)
-        async with self:
-            toasts = await self._finish(outcome, error)
-        for t in toasts:
-            yield t
-        if outcome is not None and outcome.ok and outcome.approval_id:
-            yield rx.redirect(f"/techpacks/{outcome.approval_id}")
+        created: list[str] = []
+
+        def on_success(outcome: generation.Outcome) -> None:
+            created.append(outcome.approval_id or "")
+
+        async for event in self._operate(
+            "tech_pack",
+            lambda uid, pid: techpacks.generate_tech_pack(user_id=uid, product_id=pid),
+            on_success=on_success,
+        ):
+            yield event
+        if created and created[0]:
+            yield rx.redirect(f"/techpacks/{created[0]}")

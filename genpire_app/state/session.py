@@ -86,8 +86,15 @@ class AuthState(SessionState):
     password_error: str = ""
     submitting: bool = False
 
-    def _client_key(self) -> str:
-        return self.router.session.client_ip or self.router.session.client_token or "unknown"
+    def _rate_limited(self) -> bool:
+        """Count an auth attempt from this client; sets ``error`` and returns True when over the limit."""
+        key = self.router.session.client_ip or self.router.session.client_token or "unknown"
+        try:
+            limiter("auth", get_settings().auth_rate_per_minute).hit(key)
+        except RateLimited as err:
+            self.error = str(err)
+            return True
+        return False
 
     @rx.event
     def clear_errors(self):
@@ -101,10 +108,7 @@ class AuthState(SessionState):
     async def sign_up(self, form: dict):
         """Create the account (20 signup credits), sign in, open the dashboard."""
         self.error = self.email_error = self.password_error = ""
-        try:
-            limiter("auth", get_settings().auth_rate_per_minute).hit(self._client_key())
-        except RateLimited as err:
-            self.error = str(err)
+        if self._rate_limited():
             return
         email = str(form.get("email", ""))
         password = str(form.get("password", ""))
@@ -124,10 +128,7 @@ class AuthState(SessionState):
     async def sign_in(self, form: dict):
         """Check the password and sign in."""
         self.error = self.email_error = self.password_error = ""
-        try:
-            limiter("auth", get_settings().auth_rate_per_minute).hit(self._client_key())
-        except RateLimited as err:
-            self.error = str(err)
+        if self._rate_limited():
             return
         user_id = await asyncio.to_thread(
             accounts.authenticate, str(form.get("email", "")), str(form.get("password", ""))

@@ -89,3 +89,28 @@ async def logged_call(
         output_tokens=usage.output_tokens,
     )
     return result
+
+
+async def call(
+    provider: object,
+    fn: Callable[[], Awaitable[T]],
+    *,
+    operation: str,
+    user_id: int | None,
+    product_id: uuid.UUID | None,
+    input_summary: str,
+) -> T:
+    """``logged_call`` for a provider object: its ``name`` and ``model`` are recorded.
+
+    Raises:
+        ProviderError: as ``logged_call``.
+    """
+    return await logged_call(
+        fn,
+        operation=operation,
+        provider=str(getattr(provider, "name", "unknown")),
+        model=str(getattr(provider, "model", "unknown")),
+        user_id=user_id,
+        product_id=product_id,
+        input_summary=input_summary,
+    )

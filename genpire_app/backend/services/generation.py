@@ -267,6 +267,56 @@ def _feedback_chain(session: Session, product_id: uuid.UUID, upto: FrontViewAppr
     return [r.user_feedback for r in rows if r.user_feedback]
 
 
+async def features_of(
+    front: ImageInput,
+    product: ProductIdea,
+    *,
+    cached: dict[str, Any] | None,
+    user_id: int,
+    summary: str,
+) -> ProductFeatures:
+    """Features of a front view: ``cached`` (an approval's ``extracted_features``) or a vision call.
+
+    Raises:
+        ProviderError: the vision provider failed.
+    """
+    if cached:
+        return ProductFeatures.model_validate(cached)
+    vision = get_providers().vision
+    completion = await ai_log.call(
+        vision,
+        lambda: vision.extract_features(front, product_prompt=product.prompt),
+        operation="extract_features",
+        user_id=user_id,
+        product_id=product.id,
+        input_summary=summary,
+    )
+    return completion.value
+
+
+def other_view_request(
+    view: str,
+    product: ProductIdea,
+    *,
+    front: ImageInput,
+    logo: ImageInput | None,
+    features: ProductFeatures,
+    chain: list[str],
+) -> ImageRequest:
+    """The image request of one non-front view, consistent with the front (seed 000 §3 Phase 3 step 4)."""
+    return ImageRequest(
+        prompt=other_view_prompt(view, features, has_logo=logo is not None),
+        view=view,  # type: ignore[arg-type]
+        product_prompt=product.prompt,
+        references=(front,),
+        logo=logo,
+        feedback="\n".join(chain) or None,
+        features=features,
+        colors=tuple(product.selected_colors),
+        category=product.category or None,
+    )
+
+
 # --------------------------------------------------------------------------------------------- front view
 
 
@@ -364,11 +414,10 @@ async def generate_front_view(
         )
         provider = get_providers().image
         started = time.perf_counter()
-        image = await ai_log.logged_call(
+        image = await ai_log.call(
+            provider,
             lambda: provider.generate(request),
             operation="front_view" if feedback is None else "front_view_iteration",
-            provider=provider.name,
-            model=provider.model,
             user_id=user_id,
             product_id=product_id,
             input_summary=(feedback or product.prompt)[:300],
@@ -544,16 +593,7 @@ async def approve_and_generate(
         front = await _load_blob(approval.front_view_key)
         logo = await _load_blob(product.logo_key)
         assert front is not None
-        features_completion = await ai_log.logged_call(
-            lambda: providers.vision.extract_features(front, product_prompt=product.prompt),
-            operation="extract_features",
-            provider=providers.vision.name,
-            model=providers.vision.model,
-            user_id=user_id,
-            product_id=product_id,
-            input_summary="approved front view",
-        )
-        features: ProductFeatures = features_completion.value
+        features = await features_of(front, product, cached=None, user_id=user_id, summary="approved front view")
     except ProviderError as err:
         await asyncio.to_thread(_fail, job_id, hold_id, err.message, on_fail=on_fail)
         await progress("features", "failed")
@@ -580,25 +620,14 @@ async def approve_and_generate(
     async def one_view(view: str) -> tuple[str, GeneratedImage, str, str, str, int]:
         await asyncio.to_thread(records.set_progress, job_id, view, "running")
         await progress(view, "running")
-        prompt = other_view_prompt(view, features, has_logo=logo is not None)
-        request = ImageRequest(
-            prompt=prompt,
-            view=view,  # type: ignore[arg-type]
-            product_prompt=product.prompt,
-            references=(front,),
-            logo=logo,
-            feedback="\n".join(chain) or None,
-            features=features,
-            colors=tuple(product.selected_colors),
-            category=product.category or None,
-        )
+        request = other_view_request(view, product, front=front, logo=logo, features=features, chain=chain)
+        prompt = request.prompt
         started = time.perf_counter()
         try:
-            image = await ai_log.logged_call(
+            image = await ai_log.call(
+                providers.image,
                 lambda: providers.image.generate(request),
                 operation=f"{view}_view",
-                provider=providers.image.name,
-                model=providers.image.model,
                 user_id=user_id,
                 product_id=product_id,
                 input_summary=f"{view} view from the approved front view",
@@ -810,38 +839,20 @@ async def regenerate_view(
         front = await _load_blob(front_row.image_key)
         logo = await _load_blob(product.logo_key)
         assert front is not None
-        if approval is not None and approval.extracted_features:
-            features = ProductFeatures.model_validate(approval.extracted_features)
-        else:
-            features = (
-                await ai_log.logged_call(
-                    lambda: providers.vision.extract_features(front, product_prompt=product.prompt),
-                    operation="extract_features",
-                    provider=providers.vision.name,
-                    model=providers.vision.model,
-                    user_id=user_id,
-                    product_id=product_id,
-                    input_summary="active front view",
-                )
-            ).value
-        chain = await asyncio.to_thread(_chain_for, product_id, approval) if approval is not None else []
-        prompt = other_view_prompt(view, features, has_logo=logo is not None)
-        request = ImageRequest(
-            prompt=prompt,
-            view=view,  # type: ignore[arg-type]
-            product_prompt=product.prompt,
-            references=(front,),
-            logo=logo,
-            feedback="\n".join(chain) or None,
-            features=features,
-            colors=tuple(product.selected_colors),
-            category=product.category or None,
+        features = await features_of(
+            front,
+            product,
+            cached=approval.extracted_features if approval is not None else None,
+            user_id=user_id,
+            summary="active front view",
         )
-        image = await ai_log.logged_call(
+        chain = await asyncio.to_thread(_chain_for, product_id, approval) if approval is not None else []
+        request = other_view_request(view, product, front=front, logo=logo, features=features, chain=chain)
+        prompt = request.prompt
+        image = await ai_log.call(
+            providers.image,
             lambda: providers.image.generate(request),
             operation=f"{view}_view",
-            provider=providers.image.name,
-            model=providers.image.model,
             user_id=user_id,
             product_id=product_id,
             input_summary=f"regenerate {view} view",

@@ -177,34 +177,27 @@ async def validate_files(data: ProductInput) -> tuple[imaging.ValidatedImage | N
         ProductInputError: with field ``logo`` or ``design`` and the validator's message.
     """
     settings = get_settings()
-    logo = design = None
-    if data.logo is not None:
+    fields = (
+        ("logo", data.logo, settings.max_logo_bytes, "logo"),
+        ("design", data.design, settings.max_design_bytes, "design file"),
+    )
+    checked: dict[str, imaging.ValidatedImage | None] = {"logo": None, "design": None}
+    for field_name, upload, max_bytes, label in fields:
+        if upload is None:
+            continue
         try:
-            logo = await asyncio.to_thread(
+            checked[field_name] = await asyncio.to_thread(
                 imaging.validate_upload,
-                data.logo.data,
-                filename=data.logo.filename,
-                declared_mime=data.logo.mime_type,
-                max_bytes=settings.max_logo_bytes,
+                upload.data,
+                filename=upload.filename,
+                declared_mime=upload.mime_type,
+                max_bytes=max_bytes,
                 max_pixels=settings.max_image_pixels,
-                field_label="logo",
+                field_label=label,
             )
         except imaging.ImageValidationError as err:
-            raise ProductInputError("logo", err.message) from err
-    if data.design is not None:
-        try:
-            design = await asyncio.to_thread(
-                imaging.validate_upload,
-                data.design.data,
-                filename=data.design.filename,
-                declared_mime=data.design.mime_type,
-                max_bytes=settings.max_design_bytes,
-                max_pixels=settings.max_image_pixels,
-                field_label="design file",
-            )
-        except imaging.ImageValidationError as err:
-            raise ProductInputError("design", err.message) from err
-    return logo, design
+            raise ProductInputError(field_name, err.message) from err
+    return checked["logo"], checked["design"]
 
 
 def check_can_create(user_id: int) -> None:
@@ -238,11 +231,10 @@ async def create_product(*, user_id: int, data: ProductInput) -> uuid.UUID:
     description = data.idea if data.mode == "text" else data.design_description
     if data.mode == "upload" and not description and design is not None:
         providers = get_providers()
-        completion = await ai_log.logged_call(
+        completion = await ai_log.call(
+            providers.vision,
             lambda: providers.vision.describe_design(ImageInput(design.data, design.mime_type)),
             operation="describe_design",
-            provider=providers.vision.name,
-            model=providers.vision.model,
             user_id=user_id,
             product_id=None,
             input_summary=f"design {design.width}x{design.height}",
@@ -357,11 +349,10 @@ async def improve_prompt(*, user_id: int, context: PromptContext) -> str:
     if len(context.idea.strip()) < MIN_IDEA_CHARS:
         raise ProductInputError("idea", "Write a few words first, then improve them with AI.")
     providers = get_providers()
-    completion = await ai_log.logged_call(
+    completion = await ai_log.call(
+        providers.text,
         lambda: providers.text.improve_prompt(context),
         operation="improve_prompt",
-        provider=providers.text.name,
-        model=providers.text.model,
         user_id=user_id,
         product_id=None,
         input_summary=context.idea[:200],
@@ -379,11 +370,10 @@ async def describe_design(*, user_id: int, design: UploadedFile) -> str:
     _, validated = await validate_files(ProductInput(mode="upload", design=design))
     assert validated is not None
     providers = get_providers()
-    completion = await ai_log.logged_call(
+    completion = await ai_log.call(
+        providers.vision,
         lambda: providers.vision.describe_design(ImageInput(validated.data, validated.mime_type)),
         operation="describe_design",
-        provider=providers.vision.name,
-        model=providers.vision.model,
         user_id=user_id,
         product_id=None,
         input_summary=f"design {validated.width}x{validated.height}",

@@ -29,7 +29,15 @@ from genpire_app.backend.jobs import records
 from genpire_app.backend.providers.base import VIEWS, ImageInput, ProductFeatures, ProviderError, TechPack, TechPackContext
 from genpire_app.backend.providers.registry import get_providers
 from genpire_app.backend.services import ai_log, credits, notifications
-from genpire_app.backend.services.generation import GenerationError, Outcome, _begin, _chat, _fail, _load_blob
+from genpire_app.backend.services.generation import (
+    GenerationError,
+    Outcome,
+    _begin,
+    _chat,
+    _fail,
+    _load_blob,
+    features_of,
+)
 from genpire_app.backend.storage import get_storage
 
 
@@ -96,20 +104,13 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
             blob = await _load_blob(row.image_key)
             if blob is not None:
                 views[row.view_type] = blob
-        if approval is not None and approval.extracted_features and revision_number == 0:
-            features = ProductFeatures.model_validate(approval.extracted_features)
-        else:
-            features = (
-                await ai_log.logged_call(
-                    lambda: providers.vision.extract_features(views["front"], product_prompt=product.prompt),
-                    operation="extract_features",
-                    provider=providers.vision.name,
-                    model=providers.vision.model,
-                    user_id=user_id,
-                    product_id=product_id,
-                    input_summary=f"revision {revision_number} front view",
-                )
-            ).value
+        features = await features_of(
+            views["front"],
+            product,
+            cached=approval.extracted_features if approval is not None and revision_number == 0 else None,
+            user_id=user_id,
+            summary=f"revision {revision_number} front view",
+        )
         context = TechPackContext(
             product_prompt=product.prompt,
             revision_number=revision_number,
@@ -118,11 +119,10 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
             views=views,
             category=product.category or None,
         )
-        completion = await ai_log.logged_call(
+        completion = await ai_log.call(
+            providers.text,
             lambda: providers.text.generate_tech_pack(context),
             operation="tech_pack",
-            provider=providers.text.name,
-            model=providers.text.model,
             user_id=user_id,
             product_id=product_id,
             input_summary=f"tech pack for revision {revision_number}",
