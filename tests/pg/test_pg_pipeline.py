@@ -43,3 +43,13 @@ async def test_concurrent_approvals_charge_once_on_postgres(make_user):
         assert_invariant(user)
     finally:
         set_providers(None)
+
+
+async def test_simultaneous_edits_get_distinct_revisions_on_postgres(make_user):
+    from tests import edit_cases
+
+    set_providers(fake_providers(FakeImage(latency=0.05)))
+    try:
+        await edit_cases.simultaneous_edits_get_distinct_revisions(make_user())
+    finally:
+        set_providers(None)

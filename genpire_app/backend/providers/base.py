@@ -90,6 +90,12 @@ class ImageRequest:
         features: features extracted from the approved front view (colors, materials, dimensions).
         colors: colors the user chose on the form (names or ``#RRGGBB``).
         category: product category chosen on the form, if any.
+        base_image: the current image of this view when editing it (AI Designer edits, seed 000 §5.4).
+        attachments: images the user attached to a chat message as references (seed 000 §5.3).
+        annotation: the view with the user's marks (circles, arrows, text) drawn on it (seed 000 §5.5).
+        region: the marked area of an annotation micro-edit as fractions of the image size,
+            ``(x0, y0, x1, y1)`` with ``0 <= x0 < x1 <= 1`` (left/top origin); None edits the whole view.
+        instruction: the edit being asked for now (also the last line of ``feedback``), when editing.
     """
 
     prompt: str
@@ -102,6 +108,11 @@ class ImageRequest:
     features: "ProductFeatures | None" = None
     colors: tuple[str, ...] = ()
     category: str | None = None
+    base_image: ImageInput | None = None
+    attachments: tuple[ImageInput, ...] = ()
+    annotation: ImageInput | None = None
+    region: tuple[float, float, float, float] | None = None
+    instruction: str | None = None
 
 
 @dataclass(frozen=True)

@@ -160,8 +160,12 @@ def _lock_product(session: Session, user_id: int, product_id: uuid.UUID) -> Prod
     return product
 
 
-def _running_job(session: Session, product_id: uuid.UUID) -> Job | None:
-    return session.exec(select(Job).where(Job.product_id == product_id, Job.status == "running")).first()
+def _running_job(session: Session, product_id: uuid.UUID, *, ignore: frozenset[str] = frozenset()) -> Job | None:
+    """A running job of the product, ignoring the kinds in ``ignore`` (edits may run side by side)."""
+    query = select(Job).where(Job.product_id == product_id, Job.status == "running")
+    if ignore:
+        query = query.where(Job.kind.not_in(tuple(ignore)))
+    return session.exec(query).first()
 
 
 def _begin(
@@ -173,18 +177,20 @@ def _begin(
     operation: str,
     progress: dict[str, Any],
     check: Callable[[Session, ProductIdea], None] | None = None,
+    concurrent_with: frozenset[str] = frozenset(),
 ) -> tuple[uuid.UUID, str]:
     """Step 1 of every operation: lock, check, hold, start the job. Returns (job id, hold id).
 
     ``check`` runs inside the transaction and may also write (e.g. mark the approval): its writes commit
-    with the hold or not at all.
+    with the hold or not at all. Jobs whose kind is in ``concurrent_with`` do not block this one.
 
     Raises:
         GenerationError: not found, something already running, failed ``check``, or insufficient credits.
     """
     with write_session() as s:
         product = _lock_product(s, user_id, product_id)
-        if _running_job(s, product_id) is not None:
+        running = _running_job(s, product_id, ignore=concurrent_with)
+        if running is not None:
             raise GenerationError("busy", "Something is already being generated for this product. Please wait.")
         if check is not None:
             check(s, product)
@@ -704,7 +710,11 @@ async def approve_and_generate(
                         generation_time_ms=ms,
                         is_active=True,
                         front_view_approval_id=approval_id,
-                        metadata_={"credits_used": approval.credits_consumed + charged, "iteration_count": approval.iteration_number},
+                        metadata_={
+                            "credits_used": approval.credits_consumed + charged,
+                            "iteration_count": approval.iteration_number,
+                            "instructions": chain,
+                        },
                     )
                 )
                 if view != "front":
@@ -887,7 +897,7 @@ async def regenerate_view(
                     ai_parameters={"regenerated": True, "prompt": prompt},
                     is_active=True,
                     front_view_approval_id=front_row.front_view_approval_id,
-                    metadata_={"credits_used": price},
+                    metadata_={"credits_used": price, "instructions": chain},
                 )
             )
             credits.capture(hold_id=hold_id, session=s)

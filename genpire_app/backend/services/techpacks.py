@@ -52,8 +52,22 @@ def active_revision(session: Session, product_id: uuid.UUID) -> list[ProductMult
     return sorted(rows, key=lambda r: order.get(r.view_type, 99))
 
 
-async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
-    """Generate a tech pack for the product's active revision (seed 000 Phase 6 steps 1-5).
+def revision_rows(session: Session, product_id: uuid.UUID, revision_number: int) -> list[ProductMultiviewRevision]:
+    """The rows of one revision of a product, in view order."""
+    rows = session.exec(
+        select(ProductMultiviewRevision).where(
+            ProductMultiviewRevision.product_idea_id == product_id,
+            ProductMultiviewRevision.revision_number == revision_number,
+        )
+    ).all()
+    order = {v: i for i, v in enumerate(VIEWS)}
+    return sorted(rows, key=lambda r: order.get(r.view_type, 99))
+
+
+async def generate_tech_pack(
+    *, user_id: int, product_id: uuid.UUID, revision_number: int | None = None
+) -> Outcome:
+    """Generate a tech pack for a revision — the active one by default (seed 000 Phase 6 steps 1-5, §6.4).
 
     Returns an Outcome whose ``approval_id`` field carries the new tech pack id on success.
 
@@ -64,7 +78,12 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
     state: dict[str, Any] = {}
 
     def check(s: Session, product: ProductIdea) -> None:
-        rows = active_revision(s, product.id)
+        if revision_number is None:
+            rows = active_revision(s, product.id)
+        else:
+            rows = revision_rows(s, product.id, revision_number)
+            if not rows:
+                raise GenerationError("not_found", f"Revision {revision_number} does not exist.")
         if not any(r.view_type == "front" for r in rows):
             raise GenerationError("invalid_state", "Approve the front view and generate the views first.")
         front = next(r for r in rows if r.view_type == "front")
@@ -85,7 +104,7 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
     rows: list[ProductMultiviewRevision] = state["rows"]
     front: ProductMultiviewRevision = state["front"]
     approval: FrontViewApproval | None = state["approval"]
-    revision_number = max(r.revision_number for r in rows)
+    number = max(r.revision_number for r in rows)
     providers = get_providers()
 
     def on_fail(s: Session) -> None:
@@ -107,13 +126,13 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
         features = await features_of(
             views["front"],
             product,
-            cached=approval.extracted_features if approval is not None and revision_number == 0 else None,
+            cached=approval.extracted_features if approval is not None and number == 0 else None,
             user_id=user_id,
-            summary=f"revision {revision_number} front view",
+            summary=f"revision {number} front view",
         )
         context = TechPackContext(
             product_prompt=product.prompt,
-            revision_number=revision_number,
+            revision_number=number,
             edit_prompt=front.edit_prompt,
             features=features,
             views=views,
@@ -125,7 +144,7 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
             operation="tech_pack",
             user_id=user_id,
             product_id=product_id,
-            input_summary=f"tech pack for revision {revision_number}",
+            input_summary=f"tech pack for revision {number}",
         )
         tech_pack = TechPack.model_validate(completion.value.model_dump())
     except ProviderError as err:
@@ -150,7 +169,7 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
                 product_idea_id=product_id,
                 revision_id=front.id,
                 user_id=user_id,
-                revision_number=revision_number,
+                revision_number=number,
                 tech_pack_data=data,
                 is_active=True,
                 metadata_={
@@ -166,13 +185,13 @@ async def generate_tech_pack(*, user_id: int, product_id: uuid.UUID) -> Outcome:
             legacy.update(data)
             s.execute(update(ProductIdea).where(ProductIdea.id == product_id).values(tech_pack=legacy, updated_at=now))
             credits.capture(hold_id=hold_id, session=s)
-            _chat(s, product_id, "assistant", f"The tech pack for revision {revision_number} is ready.", kind="tech_pack")
+            _chat(s, product_id, "assistant", f"The tech pack for revision {number} is ready.", kind="tech_pack")
             notifications.notify(
                 s,
                 user_id=user_id,
                 type="tech_pack_ready",
                 title="Tech pack ready",
-                message=f"{product.name}: tech pack for revision {revision_number}.",
+                message=f"{product.name}: tech pack for revision {number}.",
                 link=f"/techpacks/{row.id}",
             )
             s.flush()
@@ -299,3 +318,26 @@ async def export_tech_pack(*, user_id: int, tech_pack_id: uuid.UUID, fmt: str) -
         )
         return data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", filename
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def set_active_tech_pack(*, user_id: int, tech_pack_id: uuid.UUID) -> bool:
+    """Make one of the user's tech packs the product's active one (seed 000 §6.4). False when not found."""
+    with write_session() as s:
+        row = s.get(ProductTechPack, tech_pack_id)
+        if row is None or row.user_id != user_id:
+            return False
+        now = utcnow()
+        s.execute(
+            update(ProductTechPack)
+            .where(ProductTechPack.product_idea_id == row.product_idea_id, ProductTechPack.is_active.is_(True))
+            .values(is_active=False, updated_at=now)
+        )
+        s.execute(update(ProductTechPack).where(ProductTechPack.id == tech_pack_id).values(is_active=True, updated_at=now))
+        legacy = s.get(ProductIdea, row.product_idea_id)
+        if legacy is not None:
+            merged = dict(legacy.tech_pack or {})
+            merged.update(row.tech_pack_data)
+            legacy.tech_pack = merged
+            legacy.updated_at = now
+            s.add(legacy)
+        return True
