@@ -11,11 +11,13 @@ import reflex as rx
 from genpire_app.backend.api.app import create_api
 from genpire_app.backend.jobs import records
 from genpire_app.backend.services import generation  # noqa: F401  (registers crash-recovery hooks)
+from genpire_app.pages.activity import activity_page
 from genpire_app.pages.ai_designer import ai_designer_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
 from genpire_app.pages.landing import landing_page
 from genpire_app.pages.techpack import techpack_page
+from genpire_app.state.activity import ActivityState
 from genpire_app.state.dashboard import DashboardState
 from genpire_app.state.designer import DesignerState
 from genpire_app.state.session import AuthState
@@ -61,4 +63,5 @@ app.add_page(signup_page, route="/signup", title="Sign up · Genpire", on_load=A
 app.add_page(login_page, route="/login", title="Sign in · Genpire", on_load=AuthState.clear_errors)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Genpire", on_load=DashboardState.load)
 app.add_page(ai_designer_page, route="/ai-designer", title="AI Designer · Genpire", on_load=DesignerState.load)
+app.add_page(activity_page, route="/activity", title="Activity · Genpire", on_load=ActivityState.load)
 app.add_page(techpack_page, route="/techpacks/[techpack_id]", title="Tech pack · Genpire", on_load=TechPackState.load)

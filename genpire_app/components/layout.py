@@ -69,6 +69,64 @@ def offline_banner() -> rx.Component:
     )
 
 
+def _notification_row(n: rx.Var) -> rx.Component:
+    return rx.box(
+        rx.hstack(
+            rx.cond(n["unread"] != "", rx.box(width="8px", height="8px", border_radius="50%",
+                                               background=rx.color("indigo", 9), flex_shrink="0",
+                                               aria_label="unread")),
+            rx.vstack(
+                rx.text(n["title"], weight="medium", size="2"),
+                rx.text(n["message"], size="1", color=rx.color("gray", 11)),
+                rx.text(n["time"], size="1", color=rx.color("gray", 9)),
+                spacing="0",
+            ),
+            align="start",
+            spacing="2",
+        ),
+        on_click=SessionState.open_notification(n["link"]),
+        padding="8px",
+        border_radius="8px",
+        cursor="pointer",
+        _hover={"background": rx.color("gray", 3)},
+        role="listitem",
+    )
+
+
+def notification_bell() -> rx.Component:
+    """The bell with the unread count; opening it lists the newest notifications and marks them read."""
+    return rx.popover.root(
+        rx.popover.trigger(
+            rx.box(
+                rx.icon_button(rx.icon("bell", size=18), variant="ghost", size="2", aria_label="Notifications"),
+                rx.cond(
+                    SessionState.unread > 0,
+                    rx.badge(SessionState.unread, color_scheme="red", variant="solid", size="1", radius="full",
+                             position="absolute", top="-6px", right="-8px", aria_hidden="true",
+                             id="notification-count"),
+                ),
+                position="relative",
+            )
+        ),
+        rx.popover.content(
+            rx.vstack(
+                rx.text("Notifications", weight="bold", size="2"),
+                rx.cond(
+                    SessionState.notifications.length() > 0,
+                    rx.box(rx.foreach(SessionState.notifications, _notification_row), role="list",
+                           max_height="360px", overflow_y="auto", width="100%"),
+                    rx.text("Nothing yet.", size="2", color=rx.color("gray", 10)),
+                ),
+                width="100%",
+                spacing="2",
+            ),
+            width="340px",
+        ),
+        open=SessionState.notifications_open,
+        on_open_change=SessionState.toggle_notifications,
+    )
+
+
 def header() -> rx.Component:
     """The top bar of signed-in pages."""
     return rx.box(
@@ -76,12 +134,14 @@ def header() -> rx.Component:
             brand(),
             rx.hstack(
                 rx.link("Dashboard", href="/dashboard", size="2", weight="medium", color=rx.color("gray", 11)),
+                rx.link("Activity", href="/activity", size="2", weight="medium", color=rx.color("gray", 11)),
                 display=["none", "none", "flex"],
                 spacing="4",
                 margin_left="24px",
             ),
             rx.spacer(),
             credit_badge(),
+            notification_bell(),
             rx.menu.root(
                 rx.menu.trigger(
                     rx.icon_button(
@@ -95,6 +155,7 @@ def header() -> rx.Component:
                     rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 11)), padding="4px 8px"),
                     rx.menu.separator(),
                     rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
+                    rx.menu.item("Activity", on_select=rx.redirect("/activity")),
                     rx.menu.item("Sign out", on_select=SessionState.sign_out, color="red"),
                 ),
             ),

@@ -7,9 +7,17 @@ from __future__ import annotations
 
 import reflex as rx
 
+from genpire_app.components.editor import (
+    chat_panel,
+    revision_details_dialog,
+    revision_history_dialog,
+    tech_pack_list,
+    view_dialog,
+)
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, spend_button
 from genpire_app.state.designer import QUICK_EDITS
 from genpire_app.state.designer import DesignerState as S
+from genpire_app.state.editor import EditorState as E
 
 
 def _status_icon(status: rx.Var) -> rx.Component:
@@ -280,7 +288,7 @@ def _view_tile(view: rx.Var) -> rx.Component:
         ),
         rx.text(view["label"], size="2", weight="medium", margin_top="6px", aria_hidden="true"),
         class_name="gp-view-tile",
-        on_click=S.open_zoom(view),
+        on_click=E.open_view(view),
         type="button",
         title="Zoom " + view["label"],
         style={"background": "none", "border": "none", "padding": 0, "cursor": "zoom-in", "textAlign": "left",
@@ -324,6 +332,8 @@ def _views_ready() -> rx.Component:
             rx.heading("Product views", size="4", as_="h2"),
             rx.badge(S.revision_label, variant="soft"),
             rx.spacer(),
+            rx.button(rx.icon("history", size=16, aria_hidden="true"), "Revision history", variant="outline",
+                      on_click=E.set_history_open(True)),
             spend_button(
                 "Generate Tech Pack",
                 S.price_tech_pack,
@@ -340,57 +350,32 @@ def _views_ready() -> rx.Component:
         ),
         rx.cond(
             S.busy == "tech_pack",
-            rx.callout("Writing the tech pack from the active revision…", icon="loader", size="1", width="100%",
-                       role="status"),
+            rx.callout("Writing the tech pack…", icon="loader", size="1", width="100%", role="status"),
         ),
         rx.grid(
-            rx.foreach(S.views, _view_tile),
-            rx.foreach(S.missing_views, _missing_tile),
-            columns=rx.breakpoints(initial="2", sm="3", md="5"),
-            spacing="4",
-            width="100%",
-        ),
-        rx.cond(
-            S.tech_packs.length() > 0,
-            section_card(
-                rx.vstack(
-                    rx.heading("Tech packs", size="3", as_="h3"),
-                    rx.foreach(
-                        S.tech_packs,
-                        lambda t: rx.hstack(
-                            rx.icon("file-text", size=16, aria_hidden="true"),
-                            rx.link("Tech pack · " + t["label"], href=t["href"]),
-                            rx.cond(t["active"] != "", rx.badge("Active", color_scheme="green", variant="soft")),
-                            rx.spacer(),
-                            rx.text(t["date"], size="1", color=rx.color("gray", 10)),
-                            width="100%",
-                            align="center",
-                        ),
-                    ),
+            rx.vstack(
+                rx.grid(
+                    rx.foreach(S.views, _view_tile),
+                    rx.foreach(S.missing_views, _missing_tile),
+                    columns=rx.breakpoints(initial="2", sm="3"),
+                    spacing="4",
                     width="100%",
-                    spacing="2",
-                )
+                ),
+                tech_pack_list(),
+                spacing="4",
+                width="100%",
             ),
+            chat_panel(),
+            columns=rx.breakpoints(initial="1", lg="3fr 2fr"),
+            spacing="5",
+            width="100%",
+            align_items="start",
         ),
+        view_dialog(),
+        revision_history_dialog(),
+        revision_details_dialog(),
         spacing="4",
         width="100%",
-    )
-
-
-def _zoom_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.dialog.title(S.zoom_label),
-            rx.box(
-                rx.image(src=S.zoom_src, alt=S.zoom_label + " (enlarged)", width="100%", object_fit="contain"),
-                background="white",
-                border_radius="8px",
-            ),
-            rx.flex(rx.dialog.close(rx.button("Close", variant="soft")), justify="end", margin_top="12px"),
-            max_width="900px",
-        ),
-        open=S.zoom_open,
-        on_open_change=S.set_zoom_open,
     )
 
 
@@ -430,7 +415,6 @@ def ai_designer_page() -> rx.Component:
                 rx.callout(S.last_error, icon="triangle-alert", color_scheme="red", width="100%", role="alert"),
             ),
             _body(),
-            _zoom_dialog(),
             spacing="4",
             width="100%",
         )

@@ -8,6 +8,7 @@ second tab shows the same thing (a watcher polls while a job started elsewhere i
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -30,6 +31,39 @@ QUICK_EDITS = (
 )
 WATCH_INTERVAL_S = 0.75
 WATCH_LIMIT_S = 20 * 60
+
+
+@dataclasses.dataclass
+class Thumb:
+    """A small image of one view in the revision history."""
+
+    view: str = ""
+    url: str = ""
+
+
+@dataclasses.dataclass
+class RevisionItem:
+    """One revision as the history panel shows it."""
+
+    number: int = 0
+    title: str = ""
+    label: str = ""
+    kind: str = ""
+    date: str = ""
+    active: bool = False
+    edited: str = ""
+    thumbs: list[Thumb] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass
+class ChatItem:
+    """One chat message; ``image`` is a signed URL of its attachment ("" when none)."""
+
+    id: str = ""
+    role: str = ""
+    content: str = ""
+    time: str = ""
+    image: str = ""
 
 
 def _parse_id(value: str) -> uuid.UUID | None:
@@ -57,7 +91,12 @@ class DesignerState(SessionState):
     feedback: str = ""
     feedback_error: str = ""
     tech_packs: list[dict[str, str]] = []
+    revisions: list[RevisionItem] = []
+    messages: list[ChatItem] = []
+    running_edits: int = 0
     zoom_open: bool = False
+    zoom_view: str = ""
+    zoom_row: str = ""
     zoom_src: str = ""
     zoom_label: str = ""
     _watching: bool = False
@@ -144,8 +183,36 @@ class DesignerState(SessionState):
                 "url": sign_path(v.image_key),
                 "thumb": sign_path(v.thumbnail_key),
                 "revision": str(v.revision_number),
+                "id": v.id,
             }
             for v in snap.views
+        ]
+        self.running_edits = snap.running_edits
+        self.revisions = [
+            RevisionItem(
+                number=r.number,
+                title=f"Revision {r.number}",
+                label=r.label,
+                kind=r.edit_type,
+                date=r.created_at.strftime("%d %b %Y, %H:%M"),
+                active=r.is_active,
+                edited=", ".join(v.capitalize() for v in r.edited_views),
+                thumbs=[Thumb(view=name, url=sign_path(key)) for name, key in r.thumbnails.items()],
+            )
+            for r in snap.revisions
+        ]
+        self.messages = [
+            ChatItem(
+                id=m["id"],
+                role=m["role"],
+                content=m["content"],
+                time=m["created_at"].strftime("%H:%M") if m["created_at"] else "",
+                image=next(
+                    (sign_path(a["key"]) for a in m["attachments"] if a.get("kind") in ("image", "annotation") and a.get("key")),
+                    "",
+                ),
+            )
+            for m in snap.messages
         ]
         self.missing_views = snap.missing_views
         if snap.job_kind is not None:
@@ -243,13 +310,6 @@ class DesignerState(SessionState):
         """Append a quick-edit chip to the feedback."""
         self.feedback = (self.feedback.rstrip() + ("; " if self.feedback.strip() else "") + text)[:1000]
         self.feedback_error = ""
-
-    @rx.event
-    def open_zoom(self, view: dict[str, str]):
-        """Open the zoom dialog on one view."""
-        self.zoom_src = view["url"]
-        self.zoom_label = view["label"]
-        self.zoom_open = True
 
     @rx.event
     def set_zoom_open(self, value: bool):

@@ -27,6 +27,8 @@ class SessionState(reflex_local_auth.LocalAuthState):
     balance: int = 0
     unread: int = 0
     offline: list[str] = []
+    notifications: list[dict[str, str]] = []
+    notifications_open: bool = False
 
     @rx.var
     def balance_label(self) -> str:
@@ -68,6 +70,36 @@ class SessionState(reflex_local_auth.LocalAuthState):
     async def refresh_header(self):
         """Event: reload the header numbers."""
         await self._refresh_header()
+
+    @rx.event
+    async def toggle_notifications(self, open_: bool):
+        """Open the bell: load the newest notifications and mark them read (the count drops to 0)."""
+        self.notifications_open = open_
+        uid = self.user_id
+        if not open_ or uid is None:
+            return
+        rows = await asyncio.to_thread(notifications.list_recent, user_id=uid, limit=15)
+        self.notifications = [
+            {
+                "id": str(n.id),
+                "title": n.title,
+                "message": n.message,
+                "type": n.type,
+                "link": n.link or "",
+                "time": n.created_at.strftime("%d %b, %H:%M"),
+                "unread": "yes" if n.read_at is None else "",
+            }
+            for n in rows
+        ]
+        await asyncio.to_thread(notifications.mark_all_read, user_id=uid)
+        self.unread = 0
+
+    @rx.event
+    def open_notification(self, link: str):
+        """Follow a notification's link."""
+        self.notifications_open = False
+        if link:
+            return rx.redirect(link)
 
     @rx.event
     def sign_out(self):

@@ -16,6 +16,7 @@ from sqlmodel import select
 from genpire_app.backend.db.engine import read_session
 from genpire_app.backend.db.models import FrontViewApproval, Job, ProductIdea, ProductMultiviewRevision, as_utc
 from genpire_app.backend.providers.base import REMAINING_VIEWS, VIEWS
+from genpire_app.backend.services import edits
 from genpire_app.backend.services.techpacks import active_revision, list_tech_packs
 
 
@@ -64,6 +65,9 @@ class DesignerSnapshot:
     last_error: str | None
     tech_packs: list[dict[str, Any]] = field(default_factory=list)
     created_at: datetime | None = None
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    revisions: list[Any] = field(default_factory=list)
+    running_edits: int = 0
 
 
 def load(*, user_id: int, product_id: uuid.UUID) -> DesignerSnapshot | None:
@@ -78,9 +82,12 @@ def load(*, user_id: int, product_id: uuid.UUID) -> DesignerSnapshot | None:
             .order_by(FrontViewApproval.iteration_number)
         ).all()
         rows: list[ProductMultiviewRevision] = active_revision(s, product_id)
-        jobs = s.exec(select(Job).where(Job.product_id == product_id).order_by(Job.created_at.desc()).limit(5)).all()
-    running = next((j for j in jobs if j.status == "running"), None)
-    latest = jobs[0] if jobs else None
+        jobs = s.exec(select(Job).where(Job.product_id == product_id).order_by(Job.created_at.desc()).limit(10)).all()
+    blocking = [j for j in jobs if j.status == "running" and j.kind not in ("edit", "annotate", "tech_pack")]
+    running = blocking[0] if blocking else None
+    running_edits = sum(1 for j in jobs if j.status == "running" and j.kind in ("edit", "annotate"))
+    pipeline = [j for j in jobs if j.kind in ("front_view", "remaining_views", "regenerate_view")]
+    latest = pipeline[0] if pipeline else None
     last_error = latest.error if latest is not None and latest.status == "failed" else None
     views = [
         ViewInfo(
@@ -130,6 +137,18 @@ def load(*, user_id: int, product_id: uuid.UUID) -> DesignerSnapshot | None:
         last_error=last_error,
         tech_packs=list_tech_packs(user_id=user_id, product_id=product_id),
         created_at=as_utc(product.created_at),
+        messages=[
+            {
+                "id": str(m.id),
+                "role": m.role,
+                "content": m.content,
+                "created_at": as_utc(m.created_at),
+                "attachments": list(m.attachments or []),
+            }
+            for m in edits.chat_messages(user_id=user_id, product_id=product_id)
+        ],
+        revisions=edits.list_revisions(user_id=user_id, product_id=product_id),
+        running_edits=running_edits,
     )
 
 
