@@ -199,6 +199,108 @@ async def test_front_iteration_labels_previous_view_and_design() -> None:
     assert len(parts) == 5
 
 
+BASE_VIEW = ImageInput(png_bytes((16, 16), (240, 235, 220)), "image/png")
+ANNOTATED = ImageInput(png_bytes((16, 16), (250, 30, 30)), "image/png")
+ATTACHED = ImageInput(b"\xff\xd8\xff\xe0\x00\x10JFIF-attached-swatch\xfb\xff", "image/jpeg")
+ATTACHED_2 = ImageInput(png_bytes((6, 6), (10, 90, 200)), "image/png")
+
+
+def blob_b64(part: dict[str, Any]) -> str:
+    """The base64 text of an inline-data part exactly as sent."""
+    blob = part.get("inlineData") or part.get("inline_data")
+    assert blob is not None, part
+    return blob["data"]
+
+
+@pytest.mark.asyncio
+async def test_annotation_edit_sends_current_view_marks_attachments_then_references() -> None:
+    """Annotation micro-edit (seed 000 §5.5): current view first, then the marked-up view, then the chat
+    attachments, then the existing reference / logo parts; the region becomes one text line."""
+    server = Server("gemini_generate_content_png.json")
+    request = ImageRequest(
+        prompt="Edit the FRONT VIEW.\nUser wants to: make this red",
+        view="front",
+        references=(REFERENCE,),
+        logo=LOGO,
+        base_image=BASE_VIEW,
+        annotation=ANNOTATED,
+        attachments=(ATTACHED, ATTACHED_2),
+        region=(0.12, 0.30, 0.40, 0.55),
+        instruction="make this red",
+        feedback="make the straps brown\nmake this red",
+    )
+    await make_provider(server).generate(request)
+
+    parts = server.body()["contents"][0]["parts"]
+    texts = [p.get("text") for p in parts]
+    assert texts == [
+        request.prompt,
+        "Only change the marked area: x from 12% to 40%, y from 30% to 55% of the image; keep everything else "
+        "identical.",
+        "The current image of this view: edit it",
+        None,
+        "The same view with the user's marks (red shapes and notes) showing where to change",
+        None,
+        "Reference image attached by the user (1 of 2)",
+        None,
+        "Reference image attached by the user (2 of 2)",
+        None,
+        "Reference image: the previous front view (keep the product, apply the requested changes)",
+        None,
+        "Logo to place on the product",
+        None,
+    ]
+    expected = {
+        3: BASE_VIEW,
+        5: ANNOTATED,
+        7: ATTACHED,
+        9: ATTACHED_2,
+        11: REFERENCE,
+        13: LOGO,
+    }
+    for index, image in expected.items():
+        assert inline(parts[index]) == (image.mime_type, image.data)
+        # the exact base64 text: the SDK uses the URL-safe alphabet; the API accepts both
+        assert blob_b64(parts[index]) in (
+            base64.b64encode(image.data).decode(),
+            base64.urlsafe_b64encode(image.data).decode(),
+        )
+    assert len(parts) == 14
+
+
+@pytest.mark.asyncio
+async def test_chat_edit_with_one_attachment_and_no_region() -> None:
+    """Chat edit (seed 000 §5.3-§5.4): no region line; a single attachment is labelled without a count."""
+    server = Server("gemini_generate_content_png.json")
+    await make_provider(server).generate(
+        ImageRequest(
+            prompt="Edit the SIDE VIEW.\nUser wants to: use the colors of the attached image",
+            view="side",
+            base_image=BASE_VIEW,
+            attachments=(ATTACHED,),
+            instruction="use the colors of the attached image",
+        )
+    )
+    parts = server.body()["contents"][0]["parts"]
+    assert parts[0]["text"].startswith("Edit the SIDE VIEW.")
+    assert parts[1] == {"text": "The current image of this view: edit it"}
+    assert inline(parts[2]) == ("image/png", BASE_VIEW.data)
+    assert parts[3] == {"text": "Reference image attached by the user"}
+    assert inline(parts[4]) == ("image/jpeg", ATTACHED.data)
+    assert len(parts) == 5
+    assert not any("marked area" in (p.get("text") or "") for p in parts)
+
+
+def test_region_instruction_rounds_and_clips() -> None:
+    assert gemini.region_instruction((0.0, 0.0, 1.0, 1.0)) == (
+        "Only change the marked area: x from 0% to 100%, y from 0% to 100% of the image; keep everything else "
+        "identical."
+    )
+    assert gemini.region_instruction((-0.2, 0.254, 1.3, 0.999)).startswith(
+        "Only change the marked area: x from 0% to 100%, y from 25% to 100%"
+    )
+
+
 @pytest.mark.asyncio
 async def test_text_only_request_sends_just_the_prompt() -> None:
     server = Server("gemini_generate_content_png.json")

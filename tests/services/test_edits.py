@@ -171,3 +171,17 @@ async def test_rollback_to_the_current_revision_is_refused(image, make_user):
         edits.rollback(user_id=user, product_id=pid, revision_number=0)
     with pytest.raises(GenerationError):
         edits.rollback(user_id=user, product_id=pid, revision_number=7)
+
+
+async def test_micro_edits_stay_out_of_the_replayed_instruction_chain(image, make_user):
+    user = make_user()
+    pid = await product_with_views(user)
+    await edits.annotate_view(user_id=user, product_id=pid, view="front", instruction="Make this red",
+                              annotated_png=annotated_png(), region=(0.2, 0.2, 0.4, 0.4))
+    front = rows_of(pid, 1)["front"]
+    assert "Make this red" not in front.metadata_["instructions"]
+    assert front.metadata_["micro_edits"] == [{"instruction": "Make this red", "region": [0.2, 0.2, 0.4, 0.4]}]
+    assert "micro_edits" not in rows_of(pid, 1)["back"].metadata_ or rows_of(pid, 1)["back"].metadata_["micro_edits"] == []
+    await edits.edit_views(user_id=user, product_id=pid, instruction="Make the straps brown", views=["front"])
+    assert image.calls[-1].feedback.splitlines()[-1] == "Make the straps brown"
+    assert "Make this red" not in image.calls[-1].feedback

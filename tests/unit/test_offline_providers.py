@@ -408,6 +408,246 @@ def test_unreadable_design_is_a_provider_error() -> None:
 
 
 # --------------------------------------------------------------------------------------------------
+# AI Designer edits: chat edits with attachments (seed 000 §5.3-§5.4), annotation micro-edits (§5.5)
+# --------------------------------------------------------------------------------------------------
+
+
+def png(arr: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(arr.astype(np.uint8)).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def swatch(rgb: tuple[int, int, int], size: int = 64) -> ImageInput:
+    """A plain fabric swatch photo (flat color with a little deterministic noise)."""
+    rng = np.random.default_rng(3)
+    arr = np.clip(np.array(rgb)[None, None, :] + rng.integers(-6, 7, (size, size, 3)), 0, 255)
+    return ImageInput(png(arr), "image/png")
+
+
+def test_chat_edit_change_the_color_to_red_keeps_the_chain() -> None:
+    base = generate(product_prompt=TOTE, view="front", feedback="make the straps brown")
+    img = generate(
+        product_prompt=TOTE,
+        view="front",
+        base_image=ImageInput(base.data),
+        feedback="make the straps brown\nChange the color to red",
+        instruction="Change the color to red",
+    )
+    arr = pixels(img.data)
+    r, g, b = dominant_color(arr)
+    assert r > 150 and g < 90 and b < 90
+    assert near(arr, (0x6B, 0x42, 0x26), 40).sum() > 300  # the earlier edit is replayed: brown straps
+    assert "Changed the bag color to red (#C62828)." in img.notes
+    assert any("straps to brown" in n for n in img.notes)
+    # the instruction is replayed even when the caller did not append it to the feedback
+    alone = generate(product_prompt=TOTE, view="front", feedback="make the straps brown",
+                     instruction="Change the color to red")
+    assert alone.data == img.data
+    # and every other view gets the same body color
+    side = generate(product_prompt=TOTE, view="side", feedback="Change the color to red",
+                    instruction="Change the color to red")
+    r, g, b = dominant_color(pixels(side.data))
+    assert r > 150 and g < 90 and b < 90
+
+
+def test_chat_edit_takes_the_color_of_an_attached_image() -> None:
+    teal = (40, 120, 140)
+    img = generate(
+        product_prompt="A sage water bottle with a black cap",
+        view="front",
+        feedback="use the colors of the attached image",
+        instruction="use the colors of the attached image",
+        attachments=(swatch(teal),),
+    )
+    color = dominant_color(pixels(img.data))
+    assert np.abs(color - np.array(teal)).max() < 25
+    assert any(n.startswith("Used the main color of the attached image for the bottle:") for n in img.notes)
+    assert not any(n.startswith("Could not apply") for n in img.notes)
+
+    # a rendered product photo: its body color, not the white backdrop
+    red_tote = generate(product_prompt="A red tote bag", view="front")
+    img = generate(
+        product_prompt="A sage water bottle",
+        view="side",
+        instruction="make it like this",
+        attachments=(ImageInput(red_tote.data),),
+    )
+    r, g, b = dominant_color(pixels(img.data))
+    assert r > 150 and g < 90 and b < 90
+
+    # a named part takes the color instead of the body
+    cap = generate(
+        product_prompt="A sage water bottle with a black cap",
+        view="front",
+        instruction="make the cap this color",
+        attachments=(swatch(teal),),
+    )
+    assert any("for the cap" in n for n in cap.notes)
+    body = dominant_color(pixels(cap.data))
+    assert body[1] > body[0]  # the body stays sage green
+
+
+def test_chat_edit_attachment_notes_when_not_usable() -> None:
+    bad = generate(product_prompt=TOTE, view="front", instruction="match the attachment",
+                   attachments=(ImageInput(b"not an image"),))
+    assert any("only uses an attachment's colors" in n for n in bad.notes)
+    other = generate(product_prompt=TOTE, view="front", instruction="add a zipper pocket",
+                     attachments=(swatch((200, 30, 30)),))
+    assert any("only uses an attachment's colors" in n for n in other.notes)
+    assert "Could not apply 'add a zipper pocket' with the offline renderer." in other.notes
+    # no attachment: a reference to one cannot be applied
+    none = generate(product_prompt=TOTE, view="front", instruction="use this color")
+    assert "Could not apply 'use this color' with the offline renderer." in none.notes
+
+
+def micro(base: bytes, region, instruction: str, **kwargs):
+    return generate(product_prompt=TOTE, view="front", base_image=ImageInput(base), region=region,
+                    instruction=instruction, feedback=instruction, **kwargs)
+
+
+def outside(arr: np.ndarray, box: tuple[int, int, int, int]) -> np.ndarray:
+    x0, y0, x1, y1 = box
+    mask = np.ones(arr.shape[:2], bool)
+    mask[y0:y1, x0:x1] = False
+    return arr[mask]
+
+
+def test_micro_edit_recolors_only_the_marked_area() -> None:
+    base = generate(product_prompt=TOTE, view="front")
+    # a non-square base image of another size than IMAGE_SIZE: the edit keeps its size
+    base_arr = pixels(base.data)[:, :352]
+    base_png = png(base_arr)
+    region = (0.30, 0.45, 0.62, 0.75)
+    img = micro(base_png, region, "make this red")
+    arr = pixels(img.data)
+    assert arr.shape == base_arr.shape and (img.width, img.height) == (352, SIZE)
+    box = (int(0.30 * 352), int(0.45 * SIZE), int(np.ceil(0.62 * 352)), int(np.ceil(0.75 * SIZE)))
+    assert np.array_equal(outside(arr, box), outside(base_arr, box))
+    inside = arr[box[1] : box[3], box[0] : box[2]]
+    r, g, b = dominant_color(inside)
+    assert r > 150 and g < 90 and b < 90
+    assert img.notes == ("Recolored the marked area to red (#C62828).",)
+    # shading is kept: the recolored area is not one flat color
+    red = inside[(inside[..., 0] > 120) & (inside[..., 1] < 100)]
+    assert red.std(axis=0).max() > 1.0
+    # the backdrop inside the area stays as it was (only product pixels are recolored)
+    x0, y0, x1, y1 = box
+    backdrop = base_arr[y0:y1, x0:x1].min(axis=2) >= 250
+    assert backdrop.any()
+    assert np.array_equal(inside[backdrop], base_arr[y0:y1, x0:x1][backdrop])
+
+
+def test_micro_edit_on_backdrop_only_is_refused() -> None:
+    base = generate(product_prompt=TOTE, view="front")
+    with pytest.raises(ProviderError) as info:
+        micro(base.data, (0.0, 0.0, 0.1, 0.1), "make this red")
+    assert "no part of the product" in info.value.message
+
+
+def test_micro_edit_is_deterministic() -> None:
+    base = generate(product_prompt=TOTE, view="front")
+    region = (0.25, 0.10, 0.75, 0.42)
+    for instruction in ("make this navy", "remove this", "make this smaller"):
+        a = micro(base.data, region, instruction)
+        b = micro(base.data, region, instruction)
+        assert a.data == b.data and a.notes == b.notes
+
+
+def test_micro_edit_unparseable_instruction_raises_a_user_safe_error() -> None:
+    base = generate(product_prompt=TOTE, view="front")
+    with pytest.raises(ProviderError) as info:
+        micro(base.data, (0.3, 0.3, 0.6, 0.6), "make it sparkle like the sea")
+    assert info.value.message == (
+        "The offline renderer could not apply “make it sparkle like the sea” to the marked area. "
+        "Try a color change, bigger/smaller, or remove."
+    )
+    assert info.value.provider == "offline" and not info.value.retryable
+
+
+def test_micro_edit_needs_a_base_image_and_a_valid_region() -> None:
+    with pytest.raises(ProviderError, match="current image"):
+        generate(product_prompt=TOTE, view="front", region=(0.1, 0.1, 0.5, 0.5), instruction="make this red")
+    base = generate(product_prompt=TOTE, view="front")
+    with pytest.raises(ProviderError, match="marked area is not valid"):
+        micro(base.data, (0.5, 0.5, 0.4, 0.6), "make this red")
+    with pytest.raises(ProviderError, match="could not be read"):
+        micro(b"not a png", (0.1, 0.1, 0.5, 0.5), "make this red")
+
+
+def test_micro_edit_removes_the_marked_strap() -> None:
+    base = generate(product_prompt=TOTE, view="front", feedback="make the straps brown")
+    base_arr = pixels(base.data)
+    region = (0.25, 0.05, 0.75, 0.40)  # the strap loop above the bag
+    img = micro(base.data, region, "remove this")
+    arr = pixels(img.data)
+    box = (int(0.25 * SIZE), int(0.05 * SIZE), int(np.ceil(0.75 * SIZE)), int(np.ceil(0.40 * SIZE)))
+    assert np.array_equal(outside(arr, box), outside(base_arr, box))
+    brown = (0x6B, 0x42, 0x26)
+    before = near(base_arr[box[1] : box[3], box[0] : box[2]], brown, 40).sum()
+    after = near(arr[box[1] : box[3], box[0] : box[2]], brown, 40).sum()
+    assert before > 500 and after < before * 0.05
+    # the loop's inside is backdrop white again
+    cx, cy = SIZE // 2, int(0.2 * SIZE)
+    assert (arr[cy - 5 : cy + 5, cx - 5 : cx + 5] >= 240).all()
+    assert img.notes == ("Removed the marked detail and filled it with the white background.",)
+
+
+def test_micro_edit_removes_a_detail_on_the_body_with_the_body_color(logo) -> None:
+    base = generate(product_prompt=TOTE, view="front", logo=logo)
+    base_arr = pixels(base.data)
+    green, orange = (150, 201, 75), (252, 150, 70)
+
+    def logo_mask(a: np.ndarray) -> np.ndarray:
+        return near(a, green, 45) | near(a, orange, 45)
+
+    ys, xs = np.nonzero(logo_mask(base_arr))
+    pad = 8  # the user circles the logo with a little margin
+    region = ((xs.min() - pad) / SIZE, (ys.min() - pad) / SIZE, (xs.max() + pad) / SIZE, (ys.max() + pad) / SIZE)
+    img = micro(base.data, region, "delete the logo")
+    arr = pixels(img.data)
+    assert logo_mask(base_arr).sum() > 400 and logo_mask(arr).sum() < 20
+    assert img.notes[0].startswith("Removed the marked detail and filled it with the surrounding color")
+    # the filled area is canvas-colored (light, warm), not white
+    cy, cx = int(ys.mean()), int(xs.mean())
+    centre = arr[cy - 10 : cy + 10, cx - 10 : cx + 10].reshape(-1, 3)
+    assert (centre[:, 0] > centre[:, 2]).mean() > 0.9 and centre.min() > 150 and centre.max() < 250
+    assert np.array_equal(pixels(img.data)[:, : xs.min() - pad - 1], base_arr[:, : xs.min() - pad - 1])
+
+
+def test_micro_edit_scales_the_marked_detail() -> None:
+    base = generate(product_prompt="A sage water bottle with a black cap", view="front")
+    base_arr = pixels(base.data)
+
+    def cap_box(a: np.ndarray) -> tuple[int, int]:
+        dark = a.max(axis=2) < 70
+        ys, xs = np.nonzero(dark)
+        return int(xs.max() - xs.min()), int(ys.max() - ys.min())
+
+    region = (0.38, 0.08, 0.62, 0.32)
+    bigger = micro(base.data, region, "make the cap bigger")
+    smaller = micro(base.data, region, "make the cap a bit smaller")
+    w0, _h0 = cap_box(base_arr)
+    wb, _hb = cap_box(pixels(bigger.data))
+    ws, _hs = cap_box(pixels(smaller.data))
+    assert wb >= w0 * 1.15 and ws <= w0 * 0.95
+    assert bigger.notes == ("Made the marked detail 25% bigger.",)
+    assert smaller.notes == ("Made the marked detail 10% smaller.",)
+    box = (int(0.38 * SIZE), int(0.08 * SIZE), int(np.ceil(0.62 * SIZE)), int(np.ceil(0.32 * SIZE)))
+    assert np.array_equal(outside(pixels(bigger.data), box), outside(base_arr, box))
+
+
+def test_micro_edit_keeps_an_alpha_channel() -> None:
+    base = generate(product_prompt=TOTE, view="front")
+    rgba = np.dstack([pixels(base.data), np.full((SIZE, SIZE), 255)])
+    rgba[:10, :10, 3] = 0
+    img = micro(png(rgba), (0.30, 0.45, 0.62, 0.75), "make this navy")
+    out = np.asarray(Image.open(io.BytesIO(img.data)))
+    assert out.shape == (SIZE, SIZE, 4)
+    assert np.array_equal(out[..., 3], rgba[..., 3])
+
+
+# --------------------------------------------------------------------------------------------------
 # Colors
 # --------------------------------------------------------------------------------------------------
 

@@ -151,6 +151,27 @@ def _normalise_png(data: bytes) -> tuple[bytes, int, int]:
         raise ValueError(f"undecodable image: {exc}") from exc
 
 
+def region_instruction(region: tuple[float, float, float, float]) -> str:
+    """The text line that limits an edit to the marked area of an annotation micro-edit.
+
+    Args:
+        region: the area as fractions of the image ``(x0, y0, x1, y1)`` (left/top origin); values are clipped
+            to 0-1 and shown as whole percentages.
+
+    Returns:
+        e.g. ``"Only change the marked area: x from 12% to 40%, y from 30% to 55% of the image; keep everything
+        else identical."`` for ``(0.12, 0.30, 0.40, 0.55)``.
+
+    Source: seed 000 §5.5 (``annotationArea: annotation.bounds``).
+    """
+    x0, y0, x1, y1 = (min(max(float(v), 0.0), 1.0) for v in region)
+    pct = [int(round(v * 100)) for v in (x0, x1, y0, y1)]
+    return (
+        f"Only change the marked area: x from {pct[0]}% to {pct[1]}%, y from {pct[2]}% to {pct[3]}% of the image; "
+        "keep everything else identical."
+    )
+
+
 class GeminiImageProvider:
     """``ImageProvider`` backed by Gemini image generation (``models.generateContent``).
 
@@ -213,19 +234,46 @@ class GeminiImageProvider:
         """The ``contents`` parts sent for ``request``, in order.
 
         1. ``request.prompt`` (text);
-        2. each reference image, preceded by a short text label (the first one is "the approved front view"
+        2. for an annotation micro-edit (``request.region`` set), the line "Only change the marked area: x from
+           12% to 40%, y from 30% to 55% of the image; keep everything else identical." (see
+           :func:`region_instruction`);
+        3. the current image of the view being edited (``request.base_image``), labelled "The current image
+           of this view: edit it";
+        4. the annotated view (``request.annotation``), labelled "The same view with the user's marks (red
+           shapes and notes) showing where to change";
+        5. each image attached to the chat message (``request.attachments``), labelled "Reference image
+           attached by the user" (with "(n of N)" when there are several);
+        6. each reference image, preceded by a short text label (the first one is "the approved front view"
            for back/side/top/bottom, "the previous front view" when iterating on the front view);
-        3. the uploaded design, labelled;
-        4. the logo, labelled "Logo to place on the product".
+        7. the uploaded design, labelled;
+        8. the logo, labelled "Logo to place on the product".
 
-        Images are sent inline (bytes + MIME type; the SDK base64-encodes them). Source: seed 000 Phase 2
-        step 4 (``referenceImage``, ``logoImage``) and Phase 3 step 4.
+        Each image is preceded by its label. Images are sent inline (bytes + MIME type; the SDK
+        base64-encodes them). Source: seed 000 Phase 2 step 4 (``referenceImage``, ``logoImage``), Phase 3
+        step 4, §5.3 (chat attachments), §5.4 (AI image edit of the current view) and §5.5 (annotation
+        screenshot + ``annotationArea``).
         """
         parts: list[genai_types.Part] = [genai_types.Part.from_text(text=request.prompt)]
 
         def add_image(label: str, image: ImageInput) -> None:
             parts.append(genai_types.Part.from_text(text=label))
             parts.append(genai_types.Part.from_bytes(data=image.data, mime_type=image.mime_type))
+
+        if request.region is not None:
+            parts.append(genai_types.Part.from_text(text=region_instruction(request.region)))
+        if request.base_image is not None:
+            add_image("The current image of this view: edit it", request.base_image)
+        if request.annotation is not None:
+            add_image(
+                "The same view with the user's marks (red shapes and notes) showing where to change",
+                request.annotation,
+            )
+        count = len(request.attachments)
+        for index, attachment in enumerate(request.attachments):
+            label = "Reference image attached by the user"
+            if count > 1:
+                label += f" ({index + 1} of {count})"
+            add_image(label, attachment)
 
         for index, ref in enumerate(request.references):
             if index == 0:

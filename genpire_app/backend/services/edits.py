@@ -153,7 +153,12 @@ def _commit_revision(
                     is_active=True,
                     parent_revision_id=row.get("parent_id"),
                     front_view_approval_id=previous.front_view_approval_id if previous else None,
-                    metadata_={**extra_meta, "instructions": row.get("instructions", []), "edited": True},
+                    metadata_={
+                        **extra_meta,
+                        "instructions": row.get("instructions", []),
+                        "micro_edits": row.get("micro_edits", []),
+                        "edited": True,
+                    },
                 )
             )
         elif view in sources:
@@ -177,6 +182,7 @@ def _commit_revision(
                     metadata_={
                         **extra_meta,
                         "instructions": list((src.metadata_ or {}).get("instructions", [])),
+                        "micro_edits": list((src.metadata_ or {}).get("micro_edits", [])),
                         "edited": edit_type == "rollback",
                         "carried_from_revision": src.revision_number,
                     },
@@ -304,6 +310,8 @@ async def edit_views(
 
     try:
         current = {v: await _load_blob(rows[v].image_key) for v in rows}
+        logo = await _load_blob(product.logo_key)
+        design = await _load_blob(product.design_key)
         front = current.get("front")
         assert front is not None
         features = await features_of(front, product, cached=None, user_id=user_id, summary="current front view")
@@ -326,8 +334,8 @@ async def edit_views(
             view=view,  # type: ignore[arg-type]
             product_prompt=product.prompt,
             references=references,
-            logo=await _load_blob(product.logo_key),
-            design=await _load_blob(product.design_key) if view == "front" else None,
+            logo=logo,
+            design=design if view == "front" else None,
             feedback="\n".join(chain),
             colors=tuple(product.selected_colors),
             category=product.category or None,
@@ -514,18 +522,20 @@ async def annotate_view(
     providers = get_providers()
     base = _product_base(user_id, product_id)
     stored: list[str] = []
-    chain = [*(row.metadata_ or {}).get("instructions", []), text]
+    # A micro-edit changes pixels of the marked area; it is not replayed by later whole-view edits, so it
+    # stays out of the instruction chain (kept in ``micro_edits`` instead).
+    chain = list((row.metadata_ or {}).get("instructions", []))
+    micro_edits = [*(row.metadata_ or {}).get("micro_edits", []), {"instruction": text, "region": [x0, y0, x1, y1]}]
     try:
         current = await _load_blob(row.image_key)
         annotation_key = f"{base}/{view}_annotation_{job_id.hex[:8]}.png"
         await get_storage().put(annotation_key, checked.data, "image/png")
         stored.append(annotation_key)
         request = ImageRequest(
-            prompt=edit_prompt(view, text, product.name)
-            + f"\nOnly change the marked area (x {x0:.0%}-{x1:.0%}, y {y0:.0%}-{y1:.0%}); keep everything else identical.",
+            prompt=edit_prompt(view, text, product.name),
             view=view,  # type: ignore[arg-type]
             product_prompt=product.prompt,
-            feedback="\n".join(chain),
+            feedback="\n".join(chain) or None,
             base_image=current,
             annotation=ImageInput(checked.data, "image/png"),
             region=(x0, y0, x1, y1),
@@ -574,6 +584,7 @@ async def annotate_view(
                         "generation_time_ms": elapsed,
                         "parent_id": row.id,
                         "parameters": {"instruction": text, "region": [x0, y0, x1, y1], "annotation_key": annotation_key},
+                        "micro_edits": micro_edits,
                     }
                 },
                 edit_type="ai_edit",
