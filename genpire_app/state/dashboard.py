@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import reflex as rx
 
 from genpire_app.backend import imaging
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.providers.base import PromptContext, ProviderError
-from genpire_app.backend.services import credits, products
+from genpire_app.backend.services import credits, products, staging
 from genpire_app.backend.services.ratelimit import RateLimited, limiter
 from genpire_app.backend.storage import get_storage, sign_path
 from genpire_app.state.session import SessionState
@@ -178,41 +177,31 @@ class DashboardState(SessionState):
 
     async def _stage(self, files: list[rx.UploadFile], *, kind: str) -> None:
         settings = get_settings()
-        max_bytes = settings.max_logo_bytes if kind == "logo" else settings.max_design_bytes
-        label = "logo" if kind == "logo" else "design file"
         setattr(self, f"{kind}_error", "")
-        if not files:
+        if not files or self.user_id is None:
             return
         upload = files[0]
-        name = upload.name or upload.filename or "image"
-        data = await upload.read()
         try:
-            checked = await asyncio.to_thread(
-                imaging.validate_upload,
-                data,
-                filename=name,
+            staged = await staging.stage_image(
+                user_id=self.user_id,
+                data=await upload.read(),
+                filename=upload.name or upload.filename or "image",
                 declared_mime=upload.content_type,
-                max_bytes=max_bytes,
-                max_pixels=settings.max_image_pixels,
-                field_label=label,
+                max_bytes=settings.max_logo_bytes if kind == "logo" else settings.max_design_bytes,
+                label="logo" if kind == "logo" else "design file",
             )
-            thumb = await asyncio.to_thread(imaging.make_thumbnail, checked.data, 160)
         except imaging.ImageValidationError as err:
             setattr(self, f"{kind}_error", err.message)
             setattr(self, f"{kind}_name", "")
             setattr(self, f"{kind}_preview", "")
+            await staging.discard(getattr(self, f"_{kind}_key"))
             setattr(self, f"_{kind}_key", "")
             return
-        uid = self.user_id
-        key = f"users/{uid}/staging/{uuid.uuid4().hex}.{'png' if checked.mime_type == 'image/png' else 'jpg'}"
-        await get_storage().put(key, checked.data, checked.mime_type)
-        old = getattr(self, f"_{kind}_key")
-        if old:
-            await get_storage().delete(old)
-        setattr(self, f"_{kind}_key", key)
-        setattr(self, f"_{kind}_mime", checked.mime_type)
-        setattr(self, f"{kind}_name", f"{checked.original_filename} · {checked.width}×{checked.height}px")
-        setattr(self, f"{kind}_preview", "data:image/webp;base64," + __import__("base64").b64encode(thumb).decode())
+        await staging.discard(getattr(self, f"_{kind}_key"))
+        setattr(self, f"_{kind}_key", staged.key)
+        setattr(self, f"_{kind}_mime", staged.mime_type)
+        setattr(self, f"{kind}_name", staged.label)
+        setattr(self, f"{kind}_preview", staged.preview)
 
     @rx.event
     async def stage_logo(self, files: list[rx.UploadFile]):
@@ -249,15 +238,13 @@ class DashboardState(SessionState):
     @rx.event
     async def clear_logo(self):
         """Remove the chosen logo."""
-        if self._logo_key:
-            await get_storage().delete(self._logo_key)
+        await staging.discard(self._logo_key)
         self._logo_key = self.logo_name = self.logo_preview = self.logo_error = ""
 
     @rx.event
     async def clear_design(self):
         """Remove the chosen design file."""
-        if self._design_key:
-            await get_storage().delete(self._design_key)
+        await staging.discard(self._design_key)
         self._design_key = self.design_name = self.design_preview = self.design_error = ""
 
     async def _staged(self, kind: str) -> products.UploadedFile | None:
@@ -369,7 +356,7 @@ class DashboardState(SessionState):
             yield rx.toast.error(error or "The product could not be created.")
             return
         for key in staged:
-            await get_storage().delete(key)
+            await staging.discard(key)
         async with self:
             self.idea = self.design_description = self.intended_use = self.colors = ""
             self.category = self.product_goal = ""

@@ -4,7 +4,6 @@ tech packs and SVG downloads (seed 000 §5.3-§5.6, §6.4, §7.3; issue 3)."""
 from __future__ import annotations
 
 import asyncio
-import base64
 import uuid
 from typing import Any
 
@@ -14,7 +13,7 @@ from genpire_app.backend import imaging
 from genpire_app.backend.api.exports import view_svg_url
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.providers.base import VIEWS
-from genpire_app.backend.services import edits, generation, techpacks
+from genpire_app.backend.services import edits, generation, staging, techpacks
 from genpire_app.backend.services.products import UploadedFile
 from genpire_app.backend.storage import get_storage
 from genpire_app.state.designer import DesignerState, _parse_id
@@ -105,38 +104,31 @@ class EditorState(DesignerState):
     async def stage_attachment(self, files: list[rx.UploadFile]):
         """Validate and keep a reference image for the next message (PNG/JPG, at most 5 MB)."""
         self.attach_error = ""
-        if not files:
+        if not files or self.user_id is None:
             return
         upload = files[0]
-        data = await upload.read()
-        settings = get_settings()
         try:
-            checked = await asyncio.to_thread(
-                imaging.validate_upload,
-                data,
+            staged = await staging.stage_image(
+                user_id=self.user_id,
+                data=await upload.read(),
                 filename=upload.name or "attachment",
                 declared_mime=upload.content_type,
-                max_bytes=settings.max_design_bytes,
-                max_pixels=settings.max_image_pixels,
-                field_label="attachment",
+                max_bytes=get_settings().max_design_bytes,
+                label="attachment",
+                preview_px=96,
             )
-            thumb = await asyncio.to_thread(imaging.make_thumbnail, checked.data, 96)
         except imaging.ImageValidationError as err:
             self.attach_error = err.message
             return
-        key = f"users/{self.user_id}/staging/{uuid.uuid4().hex}.{'png' if checked.mime_type == 'image/png' else 'jpg'}"
-        await get_storage().put(key, checked.data, checked.mime_type)
-        if self._attach_key:
-            await get_storage().delete(self._attach_key)
-        self._attach_key, self._attach_mime = key, checked.mime_type
-        self.attach_name = checked.original_filename
-        self.attach_preview = "data:image/webp;base64," + base64.b64encode(thumb).decode()
+        await staging.discard(self._attach_key)
+        self._attach_key, self._attach_mime = staged.key, staged.mime_type
+        self.attach_name = staged.filename
+        self.attach_preview = staged.preview
 
     @rx.event
     async def clear_attachment(self):
         """Remove the staged attachment."""
-        if self._attach_key:
-            await get_storage().delete(self._attach_key)
+        await staging.discard(self._attach_key)
         self._attach_key = self.attach_name = self.attach_preview = self.attach_error = ""
 
     @rx.event(background=True)
@@ -183,7 +175,7 @@ class EditorState(DesignerState):
         if request.get("key"):
             async with self:
                 if not self._attach_key:
-                    await get_storage().delete(request["key"])
+                    await staging.discard(request["key"])
 
     # ------------------------------------------------------------------ annotation
 

@@ -38,7 +38,7 @@ from genpire_app.backend.db.models import (
     utcnow,
 )
 from genpire_app.backend.jobs import records
-from genpire_app.backend.providers.base import VIEWS, GeneratedImage, ImageInput, ImageRequest, ProviderError
+from genpire_app.backend.providers.base import VIEWS, ImageInput, ImageRequest, ProviderError
 from genpire_app.backend.providers.registry import get_providers
 from genpire_app.backend.services import ai_log, credits, notifications
 from genpire_app.backend.services.generation import (
@@ -54,6 +54,7 @@ from genpire_app.backend.services.generation import (
     _product_base,
     _store_view,
     features_of,
+    generate_views,
 )
 from genpire_app.backend.services.products import UploadedFile
 from genpire_app.backend.services.techpacks import active_revision
@@ -304,9 +305,7 @@ async def edit_views(
         raise
     product: ProductIdea = state["product"]
     rows: dict[str, ProductMultiviewRevision] = state["rows"]
-    providers = get_providers()
     stored: list[str] = []
-    base = _product_base(user_id, product_id)
 
     try:
         current = {v: await _load_blob(rows[v].image_key) for v in rows}
@@ -324,56 +323,41 @@ async def edit_views(
         await asyncio.to_thread(_fail, job_id, hold_id, "The edit was interrupted.")
         raise
 
-    async def one(view: str) -> tuple[str, GeneratedImage, str, str, list[str], int]:
-        await asyncio.to_thread(records.set_progress, job_id, view, "running")
-        await progress(view, "running")
-        chain = [*(rows[view].metadata_ or {}).get("instructions", []), text]
-        references = tuple(img for v, img in (("front", front),) if v != view and img is not None)
-        request = ImageRequest(
+    chains = {v: [*(rows[v].metadata_ or {}).get("instructions", []), text] for v in targets}
+
+    def build(view: str) -> ImageRequest:
+        references = (front,) if view != "front" else ()
+        return ImageRequest(
             prompt=edit_prompt(view, text, features.description),
             view=view,  # type: ignore[arg-type]
             product_prompt=product.prompt,
             references=references,
             logo=logo,
             design=design if view == "front" else None,
-            feedback="\n".join(chain),
+            feedback="\n".join(chains[view]),
             colors=tuple(product.selected_colors),
             category=product.category or None,
             base_image=current[view],
             attachments=(attached,) if attached is not None else (),
             instruction=text,
         )
-        started = time.perf_counter()
-        try:
-            image = await ai_log.call(
-                providers.image,
-                lambda: providers.image.generate(request),
-                operation="ai_edit",
-                user_id=user_id,
-                product_id=product_id,
-                input_summary=f"{view}: {text[:200]}",
-            )
-            key, thumb = await _store_view(base, f"{view}_edit_{job_id.hex[:8]}", image)
-        except BaseException:
-            await asyncio.to_thread(records.set_progress, job_id, view, "failed")
-            await progress(view, "failed")
-            raise
-        stored.extend([key, thumb])
-        await asyncio.to_thread(records.set_progress, job_id, view, "done")
-        await progress(view, "done")
-        return view, image, key, thumb, chain, int((time.perf_counter() - started) * 1000)
 
-    work = asyncio.ensure_future(asyncio.gather(*(one(v) for v in targets), return_exceptions=True))
-    beat = asyncio.ensure_future(records.heartbeat_while(job_id, work))
-    try:
-        results = await work
-    except BaseException:
-        work.cancel()
+    async def interrupted() -> None:
         await asyncio.to_thread(_fail, job_id, hold_id, "The edit was interrupted.")
-        await _delete_blobs(stored)
-        raise
-    finally:
-        await beat
+
+    results = await generate_views(
+        targets,
+        build,
+        job_id=job_id,
+        user_id=user_id,
+        product_id=product_id,
+        operation=lambda _view: "ai_edit",
+        summary=lambda view: f"{view}: {text[:200]}",
+        name=lambda view: f"{view}_edit_{job_id.hex[:8]}",
+        progress=progress,
+        stored=stored,
+        on_interrupt=interrupted,
+    )
     done = [r for r in results if not isinstance(r, BaseException)]
     failed = [v for v, r in zip(targets, results) if isinstance(r, BaseException)]
     if not done:
@@ -384,7 +368,7 @@ async def edit_views(
         return Outcome(False, reply, failed_parts=failed, job_id=str(job_id))
 
     charged = edit_price(len(done))
-    notes = list(dict.fromkeys(n for _v, img, *_ in done for n in img.notes))
+    notes = list(dict.fromkeys(n for r in done for n in r.image.notes))
 
     def commit() -> int | None:
         with write_session() as s:
@@ -392,16 +376,16 @@ async def edit_views(
                 return None
             _lock_product(s, user_id, product_id)
             new_rows = {
-                view: {
-                    "image_key": key,
-                    "thumbnail_key": thumb,
-                    "model": img.model,
-                    "instructions": chain,
-                    "generation_time_ms": ms,
-                    "parent_id": rows[view].id,
+                r.view: {
+                    "image_key": r.key,
+                    "thumbnail_key": r.thumb,
+                    "model": r.image.model,
+                    "instructions": chains[r.view],
+                    "generation_time_ms": r.elapsed_ms,
+                    "parent_id": rows[r.view].id,
                     "parameters": {"instruction": text, "attachments": len(attachment_meta)},
                 }
-                for view, img, key, thumb, chain, ms in done
+                for r in done
             }
             number = _commit_revision(
                 s,

@@ -323,6 +323,79 @@ def other_view_request(
     )
 
 
+@dataclass(frozen=True)
+class ViewResult:
+    """One generated view: its request, the image, storage keys and generation time (milliseconds)."""
+
+    view: str
+    request: ImageRequest
+    image: GeneratedImage
+    key: str
+    thumb: str
+    elapsed_ms: int
+
+
+async def generate_views(
+    views: list[str] | tuple[str, ...],
+    build: Callable[[str], ImageRequest],
+    *,
+    job_id: uuid.UUID,
+    user_id: int,
+    product_id: uuid.UUID,
+    operation: Callable[[str], str],
+    summary: Callable[[str], str],
+    name: Callable[[str], str],
+    progress: Progress,
+    stored: list[str],
+    on_interrupt: Callable[[], Awaitable[None]],
+) -> list[ViewResult | BaseException]:
+    """Generate ``views`` concurrently (seed 000 §3 Phase 3 step 3, §5.4 step 4) with per-view progress in
+    the job row and through ``progress``, and the job's heartbeat while they run.
+
+    Each view: ``build(view)`` -> image provider (logged) -> stored PNG + thumbnail (keys appended to
+    ``stored``). Returns one ``ViewResult`` or exception per view, in order. If the whole batch is
+    interrupted (cancelled), ``on_interrupt`` runs, the stored blobs are deleted and the error re-raised.
+    """
+    provider = get_providers().image
+    base = _product_base(user_id, product_id)
+
+    async def one(view: str) -> ViewResult:
+        await asyncio.to_thread(records.set_progress, job_id, view, "running")
+        await progress(view, "running")
+        request = build(view)
+        started = time.perf_counter()
+        try:
+            image = await ai_log.call(
+                provider,
+                lambda: provider.generate(request),
+                operation=operation(view),
+                user_id=user_id,
+                product_id=product_id,
+                input_summary=summary(view),
+            )
+            key, thumb = await _store_view(base, name(view), image)
+        except BaseException:
+            await asyncio.to_thread(records.set_progress, job_id, view, "failed")
+            await progress(view, "failed")
+            raise
+        stored.extend([key, thumb])
+        await asyncio.to_thread(records.set_progress, job_id, view, "done")
+        await progress(view, "done")
+        return ViewResult(view, request, image, key, thumb, int((time.perf_counter() - started) * 1000))
+
+    work = asyncio.ensure_future(asyncio.gather(*(one(v) for v in views), return_exceptions=True))
+    beat = asyncio.ensure_future(records.heartbeat_while(job_id, work))
+    try:
+        return list(await work)
+    except BaseException:
+        work.cancel()
+        await on_interrupt()
+        await _delete_blobs(stored)
+        raise
+    finally:
+        await beat
+
+
 # --------------------------------------------------------------------------------------------- front view
 
 
@@ -620,45 +693,24 @@ async def approve_and_generate(
     await asyncio.to_thread(records.set_progress, job_id, "features", "done")
     await progress("features", "done")
 
-    base = _product_base(user_id, product_id)
     chain = await asyncio.to_thread(_chain_for, product_id, approval)
 
-    async def one_view(view: str) -> tuple[str, GeneratedImage, str, str, str, int]:
-        await asyncio.to_thread(records.set_progress, job_id, view, "running")
-        await progress(view, "running")
-        request = other_view_request(view, product, front=front, logo=logo, features=features, chain=chain)
-        prompt = request.prompt
-        started = time.perf_counter()
-        try:
-            image = await ai_log.call(
-                providers.image,
-                lambda: providers.image.generate(request),
-                operation=f"{view}_view",
-                user_id=user_id,
-                product_id=product_id,
-                input_summary=f"{view} view from the approved front view",
-            )
-            key, thumb = await _store_view(base, f"{view}_r0_{job_id.hex[:8]}", image)
-        except BaseException:
-            await asyncio.to_thread(records.set_progress, job_id, view, "failed")
-            await progress(view, "failed")
-            raise
-        stored.extend([key, thumb])
-        await asyncio.to_thread(records.set_progress, job_id, view, "done")
-        await progress(view, "done")
-        return view, image, key, thumb, prompt, int((time.perf_counter() - started) * 1000)
-
-    work = asyncio.ensure_future(asyncio.gather(*(one_view(v) for v in REMAINING_VIEWS), return_exceptions=True))
-    beat = asyncio.ensure_future(records.heartbeat_while(job_id, work))
-    try:
-        results = await work
-    except BaseException:
-        work.cancel()
+    async def interrupted() -> None:
         await asyncio.to_thread(_fail, job_id, hold_id, "Generation was interrupted.", on_fail=on_fail)
-        await _delete_blobs(stored)
-        raise
-    finally:
-        await beat
+
+    results = await generate_views(
+        REMAINING_VIEWS,
+        lambda view: other_view_request(view, product, front=front, logo=logo, features=features, chain=chain),
+        job_id=job_id,
+        user_id=user_id,
+        product_id=product_id,
+        operation=lambda view: f"{view}_view",
+        summary=lambda view: f"{view} view from the approved front view",
+        name=lambda view: f"{view}_r0_{job_id.hex[:8]}",
+        progress=progress,
+        stored=stored,
+        on_interrupt=interrupted,
+    )
     done = [r for r in results if not isinstance(r, BaseException)]
     errors = [r for r in results if isinstance(r, BaseException)]
     for err in errors:
@@ -686,8 +738,8 @@ async def approve_and_generate(
             )
             s.flush()
             rows = [("front", approval.front_view_key, approval.front_view_thumbnail_key, approval.front_view_prompt, None)]
-            rows += [(v, k, t, p, ms) for v, _img, k, t, p, ms in done]
-            models = {v: img.model for v, img, *_ in done}
+            rows += [(r.view, r.key, r.thumb, r.request.prompt, r.elapsed_ms) for r in done]
+            models = {r.view: r.image.model for r in done}
             other_views: dict[str, Any] = {}
             for view, key, thumb, prompt, ms in rows:
                 s.add(

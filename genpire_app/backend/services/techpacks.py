@@ -26,7 +26,7 @@ from genpire_app.backend.db.models import (
     utcnow,
 )
 from genpire_app.backend.jobs import records
-from genpire_app.backend.providers.base import VIEWS, ImageInput, ProductFeatures, ProviderError, TechPack, TechPackContext
+from genpire_app.backend.providers.base import VIEWS, ImageInput, ProviderError, TechPack, TechPackContext
 from genpire_app.backend.providers.registry import get_providers
 from genpire_app.backend.services import ai_log, credits, notifications
 from genpire_app.backend.services.generation import (
