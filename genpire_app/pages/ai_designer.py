@@ -278,7 +278,7 @@ def _generating_views() -> rx.Component:
 def _view_tile(view: rx.Var) -> rx.Component:
     return rx.el.button(
         rx.box(
-            rx.image(src=view["url"], alt=view["label"], class_name="gp-view-img", width="100%", height="100%",
+            rx.image(src=view["thumb"], alt=view["label"], class_name="gp-view-img", width="100%", height="100%",
                      object_fit="contain"),
             background="white",
             aspect_ratio="1",

@@ -104,3 +104,19 @@ async def test_stale_heartbeat_from_another_host_is_failed(app_env, make_user):
     assert credits.balance(user_id=user) == 2000
     with read_session() as s:
         assert s.get(ProductIdea, pid).status == "failed"
+
+
+async def test_sweep_keeps_the_hold_of_a_slow_but_alive_job(app_env, make_user):
+    from genpire_app.backend.db.engine import write_session
+
+    user = make_user()
+    set_providers(fake_providers())
+    pid = await products.create_product(user_id=user, data=products.ProductInput(mode="text", idea="A steel water bottle"))
+    with write_session() as s:
+        hold = credits.reserve(user_id=user, amount=100, operation="front_view", key="job:slow", session=s, ttl_seconds=0)
+        records.start_job(s, user_id=user, kind="front_view", product_id=pid, hold_id=hold.id)
+    orphan = credits.reserve(user_id=user, amount=100, operation="x", key="orphan", ttl_seconds=0)
+    report = records.recovery_sweep()
+    assert report["released_holds"] == 1
+    assert credits.get_hold("job:slow").status == "pending" and credits.get_hold(orphan.id).status == "released"
+    assert credits.balance(user_id=user) == 1900

@@ -177,7 +177,12 @@ def sweep_dead_jobs(*, now: datetime | None = None) -> int:
 
 
 def recovery_sweep() -> dict[str, int]:
-    """The whole sweep: dead jobs first (their holds are released), then expired holds and lapsed grants."""
+    """The whole sweep: dead jobs first (their holds are released), then expired holds — except those of
+    jobs still running, however slow — and lapsed grants."""
     jobs = sweep_dead_jobs()
-    ledger = credits.sweep()
+    with read_session() as s:
+        alive = frozenset(
+            h for h in s.exec(select(Job.hold_id).where(Job.status == "running", Job.hold_id.is_not(None))) if h
+        )
+    ledger = credits.sweep(keep=alive)
     return {"failed_jobs": jobs, **ledger}

@@ -399,15 +399,22 @@ def get_hold(hold_id: str) -> CreditHold | None:
         return s.get(CreditHold, hold_id)
 
 
-def sweep(*, now: datetime | None = None) -> dict[str, int]:
+def sweep(*, now: datetime | None = None, keep: frozenset[str] = frozenset()) -> dict[str, int]:
     """Recovery sweep for the ledger: release pending holds past ``expires_at``; expire lapsed grants.
+
+    Args:
+        keep: hold ids not to release even if past ``expires_at`` (their job is still alive and working).
 
     Returns:
         ``{"released_holds": n, "expired_hundredths": m}``.
     """
     now = now or utcnow()
     with read_session() as s:
-        due = [h.id for h in s.exec(select(CreditHold).where(CreditHold.status == "pending", CreditHold.expires_at <= now))]
+        due = [
+            h.id
+            for h in s.exec(select(CreditHold).where(CreditHold.status == "pending", CreditHold.expires_at <= now))
+            if h.id not in keep
+        ]
     released = 0
     for hold_id in due:
         if release(hold_id=hold_id):
