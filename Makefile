@@ -55,6 +55,7 @@ e2e: setup-dev
 
 bench: setup
 	$(BIN)/python -m bench.pipeline
+	$(BIN)/python -m bench.edit
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .states reflex.lock
