@@ -731,7 +731,7 @@ export function AnnotationCanvas({
           </div>
         ) : null}
       </div>
-      <span id={hintId} style={SR_ONLY}>
+      <span id={hintId} hidden>
         Draw on the image with a mouse, pen or finger. Keyboard: arrow keys move the cursor, Enter
         sets the start and end points or places the note, Escape cancels, Control+Z removes the last
         mark.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 
 import reflex as rx
 
@@ -50,6 +51,10 @@ async def sweeper():
         with contextlib.suppress(asyncio.CancelledError):
             await task
 
+
+# An annotated 1024 px view travels over the websocket as a PNG data URL of 1-3 MB; Reflex's default
+# message cap (1 MB) would drop it silently. 16 MB leaves room for the largest accepted image.
+os.environ.setdefault("REFLEX_SOCKET_MAX_HTTP_BUFFER_SIZE", str(16 * 1024 * 1024))
 
 app = rx.App(
     api_transformer=create_api(),

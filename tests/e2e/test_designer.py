@@ -169,3 +169,32 @@ def test_chat_edit_annotate_rollback_tech_pack_and_svg(page, tmp_path):
     page.shots("activity")
     expect(balance(page)).to_have_text("13 credits")
     assert not page.js_errors, page.js_errors
+
+
+def test_annotating_a_photographic_view_survives_the_websocket(page, fixtures):
+    """A photo-based front view exports as a multi-megabyte PNG data URL; it must reach the server."""
+    sign_up(page)
+    page.get_by_role("tab", name="Upload design").click()
+    page.get_by_label("Design file").set_input_files(str(fixtures["photo"]))
+    expect(page.get_by_text("coffee-cup-photo.png")).to_be_visible(timeout=SLOW)
+    page.get_by_label("Design description").fill("A ceramic coffee cup with a saucer")
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_role("img", name="Front view", exact=True)).to_be_visible(timeout=SLOW)
+    page.get_by_role("button", name="Approve & Generate All Views").click()
+    expect_five_views(page)
+    page.get_by_role("img", name="Front view", exact=True).click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="Annotate").click()
+    canvas = dialog.get_by_role("img", name=re.compile("Annotation canvas"))
+    expect(canvas).to_be_visible(timeout=SLOW)
+    box = canvas.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7, steps=6)
+    page.mouse.up()
+    dialog.get_by_label("Instruction").fill("Make this red")
+    dialog.get_by_role("button", name="Submit annotation").click()
+    expect(dialog).to_be_hidden(timeout=SLOW)
+    wait_revision(page, 1)
+    expect(balance(page)).to_have_text("16.5 credits", timeout=SLOW)
+    page.shots("photo-annotated")
