@@ -201,6 +201,13 @@ def _annotation_tools() -> rx.Component:
         ),
         rx.hstack(
             rx.button("Cancel", variant="soft", color_scheme="gray", on_click=E.stop_annotation, type="button"),
+            rx.text(
+                rx.cond(E.annotation_marks == 0, "No marks yet", E.annotation_marks.to_string() + " marked"),
+                size="1",
+                color=rx.color("gray", 10),
+                id="annotation-marks",
+                aria_live="polite",
+            ),
             rx.spacer(),
             spend_button(
                 "Submit annotation",
@@ -209,7 +216,8 @@ def _annotation_tools() -> rx.Component:
                 icon="check",
                 on_click=E.submit_annotation,
                 loading=E.busy == "annotate",
-                disabled=E.busy != "",
+                # Enabled once the server holds the marked image (it arrives a moment after the drawing).
+                disabled=(E.busy != "") | (E.annotation_marks == 0),
             ),
             width="100%",
         ),
