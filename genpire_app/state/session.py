@@ -103,11 +103,12 @@ class SessionState(reflex_local_auth.LocalAuthState):
 
     @rx.event
     def sign_out(self):
-        """Sign out and go to the landing page."""
+        """Sign out and go to the sign-in page (where a protected page would send the user anyway)."""
         self.do_logout()
         self.balance = 0
         self.unread = 0
-        return rx.redirect("/")
+        self.notifications = []
+        return [rx.redirect("/login"), rx.toast.info("You are signed out.")]
 
 
 class AuthState(SessionState):
@@ -152,7 +153,7 @@ class AuthState(SessionState):
             else:
                 self.password_error = err.message
             return
-        self._login(user_id)
+        await asyncio.to_thread(self._login, user_id)  # writes the session row off the event loop
         await self._refresh_header()
         return [rx.redirect("/dashboard"), rx.toast.success("Welcome! You have " + format_credits(self.balance) + ".")]
 
@@ -168,6 +169,6 @@ class AuthState(SessionState):
         if user_id is None:
             self.error = "The email or password is not right. Please try again."
             return rx.set_value("password", "")
-        self._login(user_id)
+        await asyncio.to_thread(self._login, user_id)  # writes the session row off the event loop
         await self._refresh_header()
         return rx.redirect("/dashboard")

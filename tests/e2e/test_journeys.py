@@ -182,3 +182,18 @@ def test_pages_need_a_signed_in_user(page):
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("alert")).to_contain_text("not right", timeout=SLOW)
     page.shots("sign-in-error")
+
+
+def test_sign_out_and_back_in(page):
+    email = sign_up(page)
+    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("menuitem", name="Sign out").click()
+    expect(page).to_have_url(re.compile(r"/login$"), timeout=SLOW)
+    page.goto("/dashboard")
+    expect(page).to_have_url(re.compile(r"/login$"), timeout=SLOW)
+    page.get_by_label("Email").fill(email.upper())
+    page.get_by_label("Password").fill("a-long-password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/dashboard$"), timeout=SLOW)
+    expect(balance(page)).to_have_text("20 credits", timeout=SLOW)
+    page.shots("signed-in-again")
