@@ -10,7 +10,7 @@ from __future__ import annotations
 import reflex as rx
 
 from genpire_app.components.annotation import annotation_canvas
-from genpire_app.components.layout import section_card, spend_button
+from genpire_app.components.layout import section_card, spend_button, text_area_field
 from genpire_app.state.editor import VIEW_NAMES
 from genpire_app.state.editor import EditorState as E
 
@@ -72,20 +72,14 @@ def chat_panel() -> rx.Component:
                 ),
                 style={"border": "none", "padding": 0, "margin": 0},
             ),
-            rx.el.label("Message", html_for="chat-message", class_name="sr-only"),
-            rx.text_area(
+            text_area_field(
+                label="Message",
+                field_id="chat-message",
                 value=E.message,
                 on_change=E.set_message,
-                id="chat-message",
+                error=E.message_error,
                 placeholder="e.g. Change the color to red",
-                rows="3",
-                width="100%",
-                max_length=1000,
-                aria_describedby="chat-error",
-            ),
-            rx.cond(
-                E.message_error != "",
-                rx.text(E.message_error, color=rx.color("red", 11), size="1", role="alert", id="chat-error"),
+                visible_label=False,
             ),
             rx.hstack(
                 rx.upload(
@@ -185,19 +179,14 @@ def _annotation_tools() -> rx.Component:
             ),
             width="100%",
         ),
-        rx.el.label("Instruction", html_for="annotation-instruction", style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.text_area(
+        text_area_field(
+            label="Instruction",
+            field_id="annotation-instruction",
             value=E.instruction,
             on_change=E.set_instruction,
-            id="annotation-instruction",
+            error=E.annotation_error,
             placeholder="e.g. Make this red",
             rows="2",
-            width="100%",
-            max_length=1000,
-        ),
-        rx.cond(
-            E.annotation_error != "",
-            rx.text(E.annotation_error, color=rx.color("red", 11), size="1", role="alert"),
         ),
         rx.hstack(
             rx.button("Cancel", variant="soft", color_scheme="gray", on_click=E.stop_annotation, type="button"),

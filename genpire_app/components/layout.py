@@ -259,3 +259,32 @@ def spend_button(
         rx.button(*children, aria_describedby=desc_id, **props),
         rx.el.span(rx.text("Costs ", cost_label, as_="span"), id=desc_id, class_name="sr-only"),
     )
+
+
+def text_area_field(
+    *,
+    label: str,
+    field_id: str,
+    value: rx.Var,
+    on_change,
+    error: rx.Var,
+    placeholder: str,
+    rows: str = "3",
+    visible_label: bool = True,
+) -> rx.Component:
+    """A labelled text area (up to 1000 characters) with its inline error announced as an alert."""
+    label_style = {"fontWeight": 500, "fontSize": "14px"}
+    return rx.fragment(
+        rx.el.label(label, html_for=field_id, style=label_style, class_name="" if visible_label else "sr-only"),
+        rx.text_area(
+            value=value,
+            on_change=on_change,
+            id=field_id,
+            placeholder=placeholder,
+            rows=rows,
+            width="100%",
+            max_length=1000,
+            aria_describedby=f"{field_id}-error",
+        ),
+        rx.cond(error != "", rx.text(error, color=rx.color("red", 11), size="1", role="alert", id=f"{field_id}-error")),
+    )

@@ -14,7 +14,14 @@ from genpire_app.components.editor import (
     tech_pack_list,
     view_dialog,
 )
-from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, spend_button
+from genpire_app.components.layout import (
+    loading_screen,
+    page_shell,
+    protected,
+    section_card,
+    spend_button,
+    text_area_field,
+)
 from genpire_app.state.designer import QUICK_EDITS
 from genpire_app.state.designer import DesignerState as S
 from genpire_app.state.editor import EditorState as E
@@ -101,20 +108,13 @@ def _version_pills() -> rx.Component:
 
 def _feedback_panel() -> rx.Component:
     return rx.vstack(
-        rx.el.label("Feedback", html_for="feedback", style={"fontWeight": 500, "fontSize": "14px"}),
-        rx.text_area(
+        text_area_field(
+            label="Feedback",
+            field_id="feedback",
             value=S.feedback,
             on_change=S.set_feedback,
-            id="feedback",
+            error=S.feedback_error,
             placeholder="e.g. Make the straps brown and the buttons brass",
-            rows="3",
-            width="100%",
-            max_length=1000,
-            aria_describedby="feedback-error",
-        ),
-        rx.cond(
-            S.feedback_error != "",
-            rx.text(S.feedback_error, color=rx.color("red", 11), size="1", role="alert", id="feedback-error"),
         ),
         rx.flex(
             *[

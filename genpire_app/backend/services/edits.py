@@ -94,6 +94,30 @@ def _chat_log(session: Session, product_id: uuid.UUID, role: str, content: str, 
     session.add(AIChatMessage(session_id=chat.id, role=role, content=content, attachments=attachments, metadata_=meta))
 
 
+def _announce_revision(
+    s: Session,
+    *,
+    user_id: int,
+    product: ProductIdea,
+    number: int,
+    user_text: str,
+    reply: str,
+    summary: str,
+    **user_meta: Any,
+) -> None:
+    """Chat the request and the reply, and notify "Edit done" (in the revision's transaction)."""
+    _chat_log(s, product.id, "user", user_text, **user_meta)
+    _chat_log(s, product.id, "assistant", reply, kind="edit_done", revision=number)
+    notifications.notify(
+        s,
+        user_id=user_id,
+        type="edit_done",
+        title="Edit done",
+        message=f"{product.name}: revision {number} — {summary}",
+        link=f"/ai-designer?projectId={product.id}",
+    )
+
+
 def _log_failed_chat(product_id: uuid.UUID, instruction: str, reply: str, attachments: list[dict[str, str]]) -> None:
     with write_session() as s:
         _chat_log(s, product_id, "user", instruction, kind="edit", attachments=attachments)
@@ -404,15 +428,9 @@ async def edit_views(
             if failed:
                 reply += f" {', '.join(v.capitalize() for v in failed)} could not be edited and stayed as they were (not charged)."
             reply += f" Cost: {format_credits(charged)}."
-            _chat_log(s, product_id, "user", text, kind="edit", views=targets, attachments=attachment_meta)
-            _chat_log(s, product_id, "assistant", reply, kind="edit_done", revision=number)
-            notifications.notify(
-                s,
-                user_id=user_id,
-                type="edit_done",
-                title="Edit done",
-                message=f"{product.name}: revision {number} — {text[:120]}",
-                link=f"/ai-designer?projectId={product_id}",
+            _announce_revision(
+                s, user_id=user_id, product=product, number=number, user_text=text, reply=reply,
+                summary=text[:120], kind="edit", views=targets, attachments=attachment_meta,
             )
             return number
 
@@ -579,16 +597,10 @@ async def annotate_view(
             reply = f"Revision {number}: I changed the marked area of the {view} view — “{text}”."
             if image.notes:
                 reply += " " + " ".join(image.notes)
-            _chat_log(s, product_id, "user", f"[{view} view, marked area] {text}", kind="annotation",
-                      attachments=[{"kind": "annotation", "key": annotation_key}])
-            _chat_log(s, product_id, "assistant", reply, kind="edit_done", revision=number)
-            notifications.notify(
-                s,
-                user_id=user_id,
-                type="edit_done",
-                title="Edit done",
-                message=f"{product.name}: revision {number} — marked area of the {view} view",
-                link=f"/ai-designer?projectId={product_id}",
+            _announce_revision(
+                s, user_id=user_id, product=product, number=number, user_text=f"[{view} view, marked area] {text}",
+                reply=reply, summary=f"marked area of the {view} view", kind="annotation",
+                attachments=[{"kind": "annotation", "key": annotation_key}],
             )
             return number
 
