@@ -27,7 +27,7 @@ async def main(latency: float, runs: int) -> None:
     from genpire_app.backend.db import models  # noqa: F401
     from genpire_app.backend.db.engine import get_engine
     from genpire_app.backend.providers.base import GeneratedImage, ImageRequest
-    from genpire_app.backend.providers.offline_image import OfflineImageProvider
+    from genpire_app.backend.providers.offline import OfflineImageProvider
     from genpire_app.backend.providers.offline_text import OfflineTextProvider
     from genpire_app.backend.providers.offline_vision import OfflineVisionProvider
     from genpire_app.backend.providers.registry import Providers, set_providers

@@ -87,15 +87,38 @@ class Settings(BaseSettings):
     provider_timeout_seconds: float = 120.0
     provider_max_retries: int = 3
 
+    #: ``module:function`` returning the providers instead of the key-based choice (benchmarks, test tiers).
+    providers_hook: str = ""
     #: Artificial latency of the offline providers, milliseconds (demos, benchmarks and e2e tests).
     offline_latency_ms: int = 0
     #: Force a capability to fail (``image``, ``vision``, ``text``; comma-separated) — for tests and demos.
     offline_fail: str = ""
 
+    #: Redis for the job queue and the push channel; empty: ``REFLEX_REDIS_URL``; both empty: in-process.
+    queue_redis_url: str = ""
+    #: Run a queue worker inside the web process. Default: yes exactly when there is no queue Redis
+    #: (embedded default); production runs ``make worker`` processes instead.
+    in_process_worker: bool | None = None
+    #: Worker threads (concurrent jobs) per queue worker process.
+    job_worker_threads: int = 16
     #: Pending holds older than this are released by the recovery sweep, seconds.
     hold_ttl_seconds: int = 1800
-    #: A running job whose heartbeat is older than this is failed by the sweep, seconds.
+    #: A running job refreshes its heartbeat this often, seconds.
+    job_heartbeat_seconds: float = 5.0
+    #: A running job whose heartbeat is older than this is dead for the recovery sweep, seconds.
     job_stale_seconds: int = 60
+    #: Claims of one job before the sweep fails it instead of retrying (1 run + 1 retry).
+    job_max_attempts: int = 2
+    #: The recovery sweep runs this often in every queue worker, seconds.
+    sweep_seconds: float = 15.0
+    #: A queued job nobody claimed for this long is enqueued again, seconds.
+    queue_requeue_seconds: int = 30
+    #: A queued job nobody claimed for this long fails and its hold is released, seconds.
+    queue_deadline_seconds: int = 1800
+    #: Redis broker: a worker silent this long is dead and its unacknowledged messages return, milliseconds.
+    queue_heartbeat_timeout_ms: int = 15000
+    #: Redis broker: queue maintenance chance per million commands (Dramatiq's default is 1000).
+    queue_maintenance_chance: int = 100000
     #: Upload limits, bytes (seed 000 §3 Phase 1).
     max_logo_bytes: int = 2 * 1024 * 1024
     max_design_bytes: int = 5 * 1024 * 1024
@@ -122,6 +145,18 @@ class Settings(BaseSettings):
                 url = "postgresql+psycopg://" + url[len("postgresql://") :]
             return url
         return f"sqlite:///{(self.data_dir / 'genpire.db').as_posix()}"
+
+    @property
+    def effective_queue_url(self) -> str:
+        """Redis URL of the job queue and push channel ("" in the embedded default)."""
+        return self.queue_redis_url or self.reflex_redis_url
+
+    @property
+    def runs_in_process_worker(self) -> bool:
+        """Whether the web process starts a queue worker (``IN_PROCESS_WORKER``, default: no queue Redis)."""
+        if self.in_process_worker is not None:
+            return self.in_process_worker
+        return not self.effective_queue_url
 
     @property
     def storage_dir(self) -> Path:

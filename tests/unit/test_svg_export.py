@@ -19,7 +19,7 @@ from PIL import Image
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.exports.svg import trace_view_to_svg
 from genpire_app.backend.providers.base import ImageRequest
-from genpire_app.backend.providers.offline_image import OfflineImageProvider
+from genpire_app.backend.providers.offline import OfflineImageProvider
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 PROMPT = "A red canvas tote bag with black leather straps"
@@ -173,3 +173,20 @@ def test_full_canvas_white_backdrop_path_is_dropped() -> None:
     for path in root.iter(f"{SVG_NS}path"):
         assert not path.get("d", "").startswith("M0 0 C66 0 132 0 200 0"), path.get("fill")
     assert any(b > 150 and r < 80 for r, _g, b in fills(root))
+
+
+def test_backdrop_mask_is_the_renderers_shared_one(red_tote_1024: bytes) -> None:
+    """One implementation of the studio backdrop mask: the SVG export and the micro-edits agree pixel for
+    pixel on an opaque view, and transparent pixels are background too (DESIGN.md §6)."""
+    from genpire_app.backend.exports import svg as svg_module
+    from genpire_app.backend.providers.offline import masks
+
+    assert svg_module.background_mask is masks.background_mask
+    img = Image.open(io.BytesIO(red_tote_1024)).convert("RGBA")
+    rgb = np.asarray(img.convert("RGB"))
+    assert np.array_equal(svg_module._background_mask(img), masks.studio_background_mask(rgb))
+    clear = img.copy()
+    alpha = np.full(rgb.shape[:2], 255, np.uint8)
+    alpha[:40, :40] = 0
+    clear.putalpha(Image.fromarray(alpha))
+    assert svg_module._background_mask(clear)[:40, :40].all()

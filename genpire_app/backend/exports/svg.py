@@ -31,9 +31,10 @@ import numpy as np
 import vtracer
 from PIL import Image, ImageFilter
 
+from genpire_app.backend.providers.offline.masks import background_mask
+
 __all__ = ["trace_view_to_svg"]
 
-_ANALYSIS_SIDE = 256  # pixels: the background flood runs at this size, then is refined at full size
 _MIN_SIDE = 16  # pixels: smaller inputs are upscaled to this before tracing (vtracer needs some room)
 _PALETTE_COLORS = 64  # the product's colors are reduced to this many before tracing
 
@@ -67,47 +68,13 @@ def _decode(png_bytes: bytes) -> Image.Image:
     return img.convert("RGB").convert("RGBA")
 
 
-def _flood(rgb: np.ndarray, candidate: np.ndarray, seeds: np.ndarray, step_tol: float) -> np.ndarray:
-    """Pixels of ``candidate`` (``(h, w)`` bool) reachable from the image border or from ``seeds`` through
-    neighbours whose colors differ by at most ``step_tol`` (max channel difference, 0-255). ``rgb`` is
-    ``(h, w, 3)`` float."""
-    h, w = candidate.shape
-    step_v = np.abs(rgb[1:] - rgb[:-1]).max(axis=2) <= step_tol
-    step_h = np.abs(rgb[:, 1:] - rgb[:, :-1]).max(axis=2) <= step_tol
-    down, up = step_v & candidate[1:], step_v & candidate[:-1]
-    right, left = step_h & candidate[:, 1:], step_h & candidate[:, :-1]
-    reach = np.zeros((h, w), bool)
-    reach[0, :], reach[-1, :] = candidate[0, :], candidate[-1, :]
-    reach[:, 0] |= candidate[:, 0]
-    reach[:, -1] |= candidate[:, -1]
-    reach |= seeds & candidate
-    for it in range(4 * (h + w)):
-        prev = reach
-        reach = reach.copy()
-        reach[1:] |= prev[:-1] & down
-        reach[:-1] |= prev[1:] & up
-        reach[:, 1:] |= prev[:, :-1] & right
-        reach[:, :-1] |= prev[:, 1:] & left
-        if it % 8 == 7 and np.array_equal(reach, prev):
-            break
-    return reach
-
-
-def _min_chroma(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-pixel ``(min channel, max - min channel)`` of ``(h, w, 3)`` uint8 RGB, as int16 arrays."""
-    r, g, b = (rgb[..., i].astype(np.int16) for i in range(3))
-    mn = np.minimum(np.minimum(r, g), b)
-    mx = np.maximum(np.maximum(r, g), b)
-    return mn, mx - mn
-
-
 def _background_mask(rgba: Image.Image) -> np.ndarray:
     """``(h, w)`` bool mask of the studio background (white and its neutral shadows) of ``rgba``.
 
-    Background: neutral light pixels connected, through small color steps, to the image border or to a
-    pure-white pixel (the backdrop seen through a handle loop, with its shadow). Already-transparent pixels
-    are background. When the border is not a near-white, even studio backdrop (a photo), only the
-    transparent pixels are background and the whole picture is traced.
+    The shared backdrop mask of the offline renderer (``providers/offline/masks.py``, one implementation for
+    the micro-edits and this export), computed on the colors as seen on white, with the already-transparent
+    pixels allowed as background. When the border is not a near-white, even studio backdrop (a photo), only
+    the transparent pixels are background and the whole picture is traced.
     """
     arr = np.asarray(rgba)
     alpha = arr[..., 3]
@@ -118,36 +85,7 @@ def _background_mask(rgba: Image.Image) -> np.ndarray:
         rgb = np.clip(arr[..., :3] * a + 255.0 * (1.0 - a) + 0.5, 0, 255).astype(np.uint8)
     else:
         rgb = np.ascontiguousarray(arr[..., :3])
-    border = np.concatenate([rgb[0], rgb[-1], rgb[:, 0], rgb[:, -1]]).astype(np.float32)
-    med = np.median(border, axis=0)
-    spread = float(np.median(np.abs(border - med).max(axis=1)))
-    if med.min() < 225 or spread > 10:
-        return transparent
-    border_chroma = border.max(axis=1) - border.min(axis=1)
-    tol = max(2.0, float(np.percentile(border_chroma, 95)) + 1.5)
-
-    def classify(img_rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        mn, chroma = _min_chroma(img_rgb)
-        neutral = chroma <= tol
-        return (mn >= 120) & neutral, (mn >= 251) & neutral
-
-    h, w = transparent.shape
-    k = max(h, w) / _ANALYSIS_SIDE
-    if k > 1:
-        candidate, _white = classify(rgb)
-        candidate |= transparent
-        sw, sh = max(int(round(w / k)), 1), max(int(round(h / k)), 1)
-        small_rgb = np.asarray(Image.fromarray(rgb, "RGB").resize((sw, sh), Image.Resampling.BOX))
-        s_cand, s_white = classify(small_rgb)
-        small_bg = _flood(small_rgb.astype(np.float32), s_cand, s_white, 10.0)
-        # grow by one analysis pixel so the anti-aliased outline is decided at full size
-        grown = Image.fromarray((small_bg * 255).astype(np.uint8)).filter(ImageFilter.MaxFilter(3))
-        near_bg = np.asarray(grown.resize((w, h), Image.Resampling.NEAREST)) > 127
-        bg = candidate & near_bg
-    else:
-        candidate, white = classify(rgb)
-        bg = _flood(rgb.astype(np.float32), candidate | transparent, white, 10.0)
-    return bg | transparent
+    return background_mask(rgb, always=transparent) | transparent
 
 
 def _box_sum(a: np.ndarray, r: int) -> np.ndarray:

@@ -31,7 +31,7 @@ from genpire_app.backend.providers.base import (
     TechPackContext,
 )
 from genpire_app.backend.providers.colors import delta_e94, hex_to_rgb, resolve_color, rgb_to_lab
-from genpire_app.backend.providers.offline_image import CATEGORIES, detect_category
+from genpire_app.backend.providers.offline import CATEGORIES, detect_category
 from genpire_app.backend.providers.offline_vision import key_elements_from_prompt, materials_from_prompt
 
 # --------------------------------------------------------------------------------------------------
@@ -252,11 +252,18 @@ def _title(text: str) -> str:
 
 
 def _category(context: TechPackContext) -> str:
+    # the product's own words first, the form's category field (a department) last, as the image renderer
     return (
-        detect_category(context.category, context.features.category, context.features.product_name,
-                        context.product_prompt)
+        detect_category(context.product_prompt, context.features.category, context.features.product_name,
+                        context.category)
         or "generic"
     )
+
+
+def _template(category: str) -> str:
+    """The tech-pack template (bill of materials, construction, sizes, quality, packaging, lead time) of a
+    category: its own for the categories that have one, else the generic template."""
+    return category if category in _BOM else "generic"
 
 
 def _palette_type(usage: str, index: int) -> str:
@@ -472,6 +479,7 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
     f = context.features
     category = _category(context)
     spec = CATEGORIES[category]
+    tpl = _template(category)
     dims = f.estimated_dimensions
     w = dims.width_mm if dims.width_mm > 0 else spec.dims_mm[0]
     h = dims.height_mm if dims.height_mm > 0 else spec.dims_mm[1]
@@ -481,7 +489,7 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
 
     # Bill of materials.
     lines: list[MaterialLine] = []
-    for component, source, qty in _BOM[category]:
+    for component, source, qty in _BOM[tpl]:
         if isinstance(source, int):
             if source < len(materials):
                 name = materials[source]
@@ -505,7 +513,7 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
         lines.append(MaterialLine(component="Closure", material="Magnetic snap", specification="18 mm, nickel-free, sew-in",
                                   quantity="1", unit="set", unit_cost_cents=45))
     material_cents = sum(int(round(line.unit_cost_cents * _qty(line.quantity))) for line in lines)
-    cost_cents = material_cents + _LABOR_CENTS[category]
+    cost_cents = material_cents + _LABOR_CENTS[tpl]
     price_cents = _round_price(int(cost_cents * 2.5))
 
     # Colors.
@@ -517,8 +525,8 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
         name, hexcode = spec.colors[0]
         palette.append(PaletteColor(name=_title(name), hex=hexcode, type="primary", pantone=pantone_reference(hexcode)))
 
-    sizes, size_desc, size_specs = _dimensions(category, w, h, d)
-    cdesc, cfeatures, hardware, hdesc = _CONSTRUCTION[category]
+    sizes, size_desc, size_specs = _dimensions(tpl, w, h, d)
+    cdesc, cfeatures, hardware, hdesc = _CONSTRUCTION[tpl]
     features = [ConstructionFeature(feature_name=n, details=t) for n, t in cfeatures]
     known = " ".join(n.lower() + " " + t.lower() for n, t in cfeatures)
     for e in elements:
@@ -529,7 +537,7 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
     hw = list(hardware)
     if any("magnet" in e.lower() for e in elements):
         hw.insert(0, "1x magnetic snap closure, 18 mm, nickel-free")
-    pdesc, ptype, psus = _PACKAGING[category]
+    pdesc, ptype, psus = _PACKAGING[tpl]
     packaging = Packaging(description=pdesc, type=ptype, dimensions=f"{w + 30} x {h + 30} x {d + 30} mm",
                           branding="Logo printed on the front panel; care and origin label inside",
                           sustainability=psus)
@@ -553,14 +561,14 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
         + (f"Revision change to respect: {context.edit_prompt.strip()}. " if context.edit_prompt else "")
         + f"Estimated unit cost {cost_cents // 100}.{cost_cents % 100:02d} USD ex-works "
         f"(materials {material_cents // 100}.{material_cents % 100:02d}, labour "
-        f"{_LABOR_CENTS[category] // 100}.{_LABOR_CENTS[category] % 100:02d})."
+        f"{_LABOR_CENTS[tpl] // 100}.{_LABOR_CENTS[tpl] % 100:02d})."
     )
     return TechPack(
         product_name=f.product_name or _title(spec.label),
         product_overview=overview,
         price_cents=price_cents,
         currency="USD",
-        estimated_lead_time=_LEAD_TIME[category],
+        estimated_lead_time=_LEAD_TIME[tpl],
         care_instructions=care,
         materials=lines,
         color_palette=palette,
@@ -572,7 +580,7 @@ def build_tech_pack(context: TechPackContext) -> TechPack:
         hardware_description=hdesc,
         hardware=hw,
         packaging=packaging,
-        quality_standards=_quality(category, materials),
+        quality_standards=_quality(tpl, materials),
         production_notes=notes,
     )
 
@@ -586,7 +594,7 @@ def improve_prompt_text(context: PromptContext) -> str:
     """A richer product description built from the text-tab fields (seed 000 §3 Phase 1, "Improve with
     AI"). Deterministic templates; never raises."""
     idea = " ".join(context.idea.split()).strip().rstrip(".")
-    category = detect_category(context.category, idea) or "generic"
+    category = detect_category(idea, context.category) or "generic"
     spec = CATEGORIES[category]
     label = spec.label if category != "generic" else (context.category.strip().lower() or "product")
     if not idea:

@@ -36,15 +36,15 @@ from genpire_app.backend.providers.base import (
     ProviderError,
 )
 from genpire_app.backend.providers.colors import cluster_colors, hex_to_rgb, nearest_display_name
-from genpire_app.backend.providers.offline_image import (
+from genpire_app.backend.providers.offline import (
     CATEGORIES,
-    _decode,
-    _segment_photo,
-    _small,
     border_flood,
     default_front_aspect,
     detect_category,
 )
+from genpire_app.backend.providers.offline import decode_image as _decode
+from genpire_app.backend.providers.offline import downscale as _small
+from genpire_app.backend.providers.offline import segment_photo as _segment_photo
 
 _ANALYSIS_SIDE = 192  # pixels: images are analysed at this size (longest side)
 

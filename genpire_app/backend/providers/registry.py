@@ -75,7 +75,7 @@ def build_providers(settings: Settings) -> Providers:
             gemini_key, model=settings.gemini_image_model, timeout_s=timeout_s, max_retries=max_retries
         )
     else:
-        from .offline_image import OfflineImageProvider
+        from .offline import OfflineImageProvider
 
         image = OfflineImageProvider()
 
@@ -103,6 +103,15 @@ _lock = threading.Lock()
 _providers: Providers | None = None
 
 
+def _from_hook(hook: str, settings: Settings) -> Providers:
+    """Providers built by ``module:function`` (``PROVIDERS_HOOK``; benchmarks and the production test tier
+    use it to give separate worker processes stand-in providers)."""
+    import importlib
+
+    module, _, name = hook.partition(":")
+    return getattr(importlib.import_module(module), name)(settings)
+
+
 def get_providers() -> Providers:
     """The process-wide providers, built once from ``get_settings()`` on first use (thread-safe)."""
     global _providers
@@ -111,7 +120,8 @@ def get_providers() -> Providers:
         return current
     with _lock:
         if _providers is None:
-            _providers = build_providers(get_settings())
+            settings = get_settings()
+            _providers = _from_hook(settings.providers_hook, settings) if settings.providers_hook else build_providers(settings)
         return _providers
 
 
