@@ -27,3 +27,29 @@ def test_partial_capture_returns_the_rest(make_user):
 
 def test_sweep_releases_expired_holds(make_user):
     ledger_cases.expired_hold_is_swept(make_user)
+
+
+def test_reserve_and_settle_from_eight_threads_never_deadlock(make_user):
+    """8 threads x 200 reserve -> capture | partial capture | release cycles for one user: 0 deadlocks."""
+    ledger_cases.settle_cycles_never_deadlock(make_user, threads=8, cycles=200)
+
+
+def test_sweep_expiry_interleaved_with_reserves_keeps_the_ledger_exact(make_user, pg_env):
+    """A reserve commits between the sweep's read of a lapsing grant and its write, and more reserves run
+    while the sweep holds its locks: the ledger still sums to the balance (no stale ``remaining``)."""
+    from sqlalchemy import text
+
+    with pg_env.connect() as watcher:
+
+        def is_blocked(state: dict) -> bool:
+            if state["pid"] is None:
+                return False
+            return bool(
+                watcher.execute(
+                    text("SELECT cardinality(pg_blocking_pids(:pid)) > 0"), {"pid": state["pid"]}
+                ).scalar()
+            )
+
+        steps = ledger_cases.expiry_interleaved_with_reserves(make_user, is_blocked=is_blocked)
+    # The first reserve committed between the sweep's discovery read and its locked re-read.
+    assert steps[0] == ("SELECT", "committed")

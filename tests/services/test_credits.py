@@ -112,3 +112,43 @@ def test_grant_is_idempotent_on_source_ref(make_user):
     credits.grant(user_id=user, source="promo", amount=100, source_ref="promo:same")
     assert credits.balance(user_id=user) == 100
     ledger_cases.assert_invariant(user)
+
+
+def test_reserve_and_settle_from_several_threads_never_fail_on_locks(make_user):
+    """A smaller run of the PostgreSQL stress case: SQLite serialises writers with BEGIN IMMEDIATE."""
+    ledger_cases.settle_cycles_never_deadlock(make_user, threads=4, cycles=30)
+
+
+def test_sweep_expiry_interleaved_with_reserves_keeps_the_ledger_exact(make_user):
+    # SQLite: a reserve that has sent BEGIN IMMEDIATE waits (busy handler) while the sweep's write
+    # transaction holds the database write lock.
+    steps = ledger_cases.expiry_interleaved_with_reserves(
+        make_user, is_blocked=lambda state: state["began"] and state["sweep"]["writing"]
+    )
+    assert steps[0] == ("SELECT", "committed")  # between the sweep's discovery read and its write transaction
+
+
+def test_settling_in_the_callers_session_keeps_its_objects_fresh_and_its_transaction(make_user):
+    from sqlmodel import select
+
+    from genpire_app.backend.db.engine import write_session
+    from genpire_app.backend.db.models import CreditGrant, CreditHold
+
+    user = make_user("caller@example.com", credits=500)
+    hold = credits.reserve(user_id=user, amount=200, operation="x", key="caller:1")
+    # The caller's transaction rolls back: the release inside it is undone too.
+    with pytest.raises(RuntimeError), write_session() as s:
+        assert credits.release(hold_id=hold.id, session=s) is True
+        raise RuntimeError("the business step failed")
+    assert credits.get_hold(hold.id).status == "pending"
+    assert credits.balance(user_id=user) == 300
+    # Objects the caller's session already loaded see the settlement without a reload.
+    with write_session() as s:
+        held = s.get(CreditHold, hold.id)
+        grant_row = s.exec(select(CreditGrant).where(CreditGrant.user_id == user)).one()
+        assert (held.status, grant_row.remaining) == ("pending", 300)
+        assert credits.capture(hold_id=hold.id, amount=50, session=s) is True
+        assert (held.status, held.captured) == ("captured", 50)
+        assert grant_row.remaining == 450
+    assert credits.balance(user_id=user) == 450
+    ledger_cases.assert_invariant(user)

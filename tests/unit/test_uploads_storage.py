@@ -661,19 +661,23 @@ def _parts(url: str) -> tuple[str, dict[str, str]]:
 
 
 def test_signed_url_roundtrip() -> None:
+    # exp = now + ttl rounded up to the 15-minute window: 1_000_600 -> 1_000_800 (= 1112 x 900).
     url = sign_path("users/42/a.png", ttl_seconds=600, now=1_000_000)
     key, q = _parts(url)
-    assert key == "users/42/a.png" and q["exp"] == "1000600" and len(q["sig"]) == 64 and "dl" not in q
-    assert url.startswith("/api/files/users/42/a.png?exp=1000600&sig=")
+    assert key == "users/42/a.png" and q["exp"] == "1000800" and len(q["sig"]) == 64 and "dl" not in q
+    assert url.startswith("/api/files/users/42/a.png?exp=1000800&sig=")
     assert verify_signature(key, q["exp"], q["sig"], now=1_000_000)
-    assert verify_signature(key, int(q["exp"]), q["sig"], None, now=1_000_599)
+    assert verify_signature(key, int(q["exp"]), q["sig"], None, now=1_000_799)
+    assert not verify_signature(key, int(q["exp"]), q["sig"], None, now=1_000_800)
 
 
 def test_signed_url_default_ttl_from_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SIGNED_URL_TTL_SECONDS", "120")
     get_settings.cache_clear()
-    _, q = _parts(sign_path("a.png", now=50))
+    _, q = _parts(sign_path("a.png", now=50, window_seconds=1))
     assert q["exp"] == "170"
+    _, q = _parts(sign_path("a.png", now=50))  # 170 rounded up to the 15-minute window
+    assert q["exp"] == "900"
 
 
 def test_signed_url_tampering_is_detected() -> None:
@@ -690,9 +694,12 @@ def test_signed_url_tampering_is_detected() -> None:
 
 
 def test_signed_url_expiry() -> None:
-    key, q = _parts(sign_path("a.png", ttl_seconds=10, now=1000))
+    key, q = _parts(sign_path("a.png", ttl_seconds=10, now=1000, window_seconds=1))
     assert verify_signature(key, q["exp"], q["sig"], now=1009)
     assert not verify_signature(key, q["exp"], q["sig"], now=1010)
+    key, q = _parts(sign_path("a.png", ttl_seconds=10, now=1000))  # window: valid until 1800
+    assert verify_signature(key, q["exp"], q["sig"], now=1799)
+    assert not verify_signature(key, q["exp"], q["sig"], now=1800)
     assert not verify_signature(key, q["exp"], q["sig"], now=99_999)
 
 
@@ -756,7 +763,8 @@ def test_route_serves_a_validly_signed_file(client) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
     cache = r.headers["cache-control"]
     assert cache.startswith("private, max-age=")
-    assert 890 <= int(cache.rsplit("=", 1)[1]) <= 900
+    assert 890 <= int(cache.rsplit("=", 1)[1]) <= 900 + signing.SIGNED_URL_WINDOW_SECONDS  # ttl .. ttl+window
+    assert "etag" not in r.headers  # a mutable key: no validator, no immutable
     assert "content-disposition" not in r.headers
     assert "sandbox" in r.headers["content-security-policy"]
 

@@ -8,9 +8,18 @@ Responses:
     - 403 when ``exp``/``sig`` are missing, malformed, wrong or expired (checked first, so nothing about
       the storage is revealed to an unsigned request);
     - 404 when the key is not a valid storage key (never served) or no blob is stored under it;
-    - 200 with the blob's bytes and ``Content-Type``, ``Cache-Control: private, max-age=<seconds left>``,
-      ``X-Content-Type-Options: nosniff`` and, when ``dl`` is signed in, ``Content-Disposition:
-      attachment`` with a sanitized name (RFC 6266 ``filename`` plus RFC 5987 ``filename*`` for non-ASCII).
+    - 200 with the blob's bytes and ``Content-Type``, ``X-Content-Type-Options: nosniff``, the cache
+      headers below and, when ``dl`` is signed in, ``Content-Disposition: attachment`` with a sanitized
+      name (RFC 6266 ``filename`` plus RFC 5987 ``filename*`` for non-ASCII);
+    - 304 (no body) for a content-addressed key whose hash is in ``If-None-Match`` (after the signature
+      and key checks; the store is not read).
+    Errors always carry ``Cache-Control: no-store``.
+
+Caching (DESIGN.md §9, cache-friendly images): a content-addressed key (``<name>.<16 hex>.<ext>``, made by
+:func:`genpire_app.backend.storage.content_key`, see ``storage/keys.py``) never changes, so it is sent with
+``Cache-Control: private, max-age=31536000, immutable`` and ``ETag: "<16 hex>"``. Any other key may be
+overwritten and gets ``Cache-Control: private, max-age=<seconds until exp>``. Signed URLs are stable within
+a 15-minute window (``storage/signing.py``), so reloads and other tabs reuse the browser cache.
 
 Hardening: a type that a browser could execute or render as a document (HTML, SVG, XML, scripts, any
 ``text/*`` ...) is always sent as an attachment, and every response except PDFs (Chrome's viewer refuses
@@ -27,10 +36,17 @@ import unicodedata
 from typing import Final
 from urllib.parse import quote
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Header, HTTPException
 from fastapi.responses import Response
 
-from ..storage import BlobNotFound, get_storage, is_valid_key, sanitize_filename, verify_signature
+from ..storage import (
+    BlobNotFound,
+    get_storage,
+    immutable_key_hash,
+    is_valid_key,
+    sanitize_filename,
+    verify_signature,
+)
 
 router = APIRouter(tags=["files"])
 
@@ -53,6 +69,26 @@ INLINE_CONTENT_TYPES: Final[frozenset[str]] = frozenset(
 )
 
 _SANDBOX_CSP: Final[str] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+
+#: ``Cache-Control`` of a content-addressed (never changing) key: one year, no revalidation.
+IMMUTABLE_CACHE_CONTROL: Final[str] = "private, max-age=31536000, immutable"
+
+
+def etag_matches(if_none_match: str | None, etag_hash: str) -> bool:
+    """Whether an ``If-None-Match`` header names the entity tag ``"<etag_hash>"``.
+
+    Weak comparison (RFC 9110 §13.1.2): ``W/"x"`` matches ``"x"``; a comma-separated list matches when any
+    member does. ``*`` is not treated as a match here (the caller does not know the blob exists).
+    """
+    if not if_none_match:
+        return False
+    for tag in if_none_match.split(","):
+        tag = tag.strip()
+        if tag.startswith("W/"):
+            tag = tag[2:]
+        if tag == f'"{etag_hash}"':
+            return True
+    return False
 
 
 def content_disposition(filename: str) -> str:
@@ -95,7 +131,13 @@ def _not_found() -> HTTPException:
 
 
 @router.get("/api/files/{key:path}")
-async def get_file(key: str, exp: str | None = None, sig: str | None = None, dl: str | None = None) -> Response:
+async def get_file(
+    key: str,
+    exp: str | None = None,
+    sig: str | None = None,
+    dl: str | None = None,
+    if_none_match: str | None = Header(default=None),
+) -> Response:
     """Serve the blob under ``key`` for a valid signed URL.
 
     Args:
@@ -103,9 +145,10 @@ async def get_file(key: str, exp: str | None = None, sig: str | None = None, dl:
         exp: expiry, unix seconds (query).
         sig: HMAC-SHA256 hex signature (query).
         dl: signed download name (query), optional.
+        if_none_match: ``If-None-Match`` request header; answered with 304 for a content-addressed key.
 
     Returns:
-        200 with the bytes and headers described in the module docstring.
+        200 with the bytes and headers described in the module docstring, or 304 without a body.
 
     Raises:
         HTTPException: 403 bad, missing or expired signature; 404 invalid key or missing blob.
@@ -115,6 +158,13 @@ async def get_file(key: str, exp: str | None = None, sig: str | None = None, dl:
         raise _forbidden()
     if not is_valid_key(key):
         raise _not_found()
+    content_hash = immutable_key_hash(key)
+    if content_hash is not None:
+        cache_headers = {"Cache-Control": IMMUTABLE_CACHE_CONTROL, "ETag": f'"{content_hash}"'}
+        if etag_matches(if_none_match, content_hash):
+            return Response(status_code=304, headers={**cache_headers, "X-Content-Type-Options": "nosniff"})
+    else:
+        cache_headers = {"Cache-Control": f"private, max-age={max(0, int(exp) - now)}"}
     try:
         blob = await get_storage().get_blob(key)
     except (BlobNotFound, ValueError):
@@ -122,10 +172,7 @@ async def get_file(key: str, exp: str | None = None, sig: str | None = None, dl:
 
     content_type = blob.content_type
     main_type = content_type.split(";", 1)[0].strip().lower()
-    headers = {
-        "Cache-Control": f"private, max-age={max(0, int(exp) - now)}",
-        "X-Content-Type-Options": "nosniff",
-    }
+    headers = {**cache_headers, "X-Content-Type-Options": "nosniff"}
     if main_type != "application/pdf":
         headers["Content-Security-Policy"] = _SANDBOX_CSP
     if dl is not None:
@@ -135,4 +182,11 @@ async def get_file(key: str, exp: str | None = None, sig: str | None = None, dl:
     return Response(content=blob.data, media_type=content_type, headers=headers)
 
 
-__all__ = ["INLINE_CONTENT_TYPES", "content_disposition", "get_file", "router"]
+__all__ = [
+    "IMMUTABLE_CACHE_CONTROL",
+    "INLINE_CONTENT_TYPES",
+    "content_disposition",
+    "etag_matches",
+    "get_file",
+    "router",
+]

@@ -9,6 +9,10 @@ Usage::
 
     await get_storage().put("users/42/products/<uuid>/front_v1.png", png_bytes, "image/png")
     url = sign_path("users/42/products/<uuid>/front_v1.png")   # "/api/files/...?exp=...&sig=..."
+
+    # Cache-friendly: a content-addressed key ("<prefix>/front.<16 hex of sha256>.png") is served with
+    # "Cache-Control: immutable" and an ETag; sign_path returns the same URL within a 15-minute window.
+    key = content_key(f"users/42/products/{product_id}", "front", png_bytes, "png")
 """
 
 from __future__ import annotations
@@ -26,9 +30,10 @@ from .base import (
     validate_content_type,
     validate_key,
 )
+from .keys import content_key, immutable_key_hash, is_immutable_key
 from .local import LocalStorage
 from .s3 import S3Storage
-from .signing import sanitize_filename, sign_path, verify_signature
+from .signing import SIGNED_URL_WINDOW_SECONDS, sanitize_filename, sign_path, verify_signature
 
 _storage: BlobStorage | None = None
 _lock = threading.Lock()
@@ -79,7 +84,11 @@ __all__ = [
     "InvalidKey",
     "LocalStorage",
     "S3Storage",
+    "SIGNED_URL_WINDOW_SECONDS",
+    "content_key",
     "get_storage",
+    "immutable_key_hash",
+    "is_immutable_key",
     "is_valid_key",
     "sanitize_filename",
     "set_storage",

@@ -8,6 +8,13 @@ The signature is HMAC-SHA256 with ``Settings.signing_key()`` over the JSON array
 ``["genpire-file-v1", key, exp, dl]`` (``dl`` is ``null`` when absent), so key, expiry and download name
 are all bound to it and cannot be moved between fields. Whoever holds the URL can read the file until
 ``exp``: hand URLs only to the owner, after the owner check.
+
+Stable URLs (browser cache): ``exp`` is rounded *up* to a multiple of :data:`SIGNED_URL_WINDOW_SECONDS`
+(15 minutes) counted from the Unix epoch: ``exp`` is the first window boundary at or after ``now + ttl``.
+Every call for the same key (and download name) within one window therefore returns the identical URL
+-- in every worker process, since it depends only on the clock, the key and the secret -- so a reload or
+a second tab hits the browser cache instead of downloading the image again. A URL stays valid for at least
+``ttl`` and less than ``ttl + window`` seconds.
 """
 
 from __future__ import annotations
@@ -27,6 +34,10 @@ from .base import validate_key
 
 #: Path prefix of the file route (``genpire_app.backend.api.files``).
 FILES_ROUTE_PREFIX: Final[str] = "/api/files/"
+#: Signed URLs expire on a multiple of this many seconds since the epoch (see the module docstring).
+#: 15 minutes: reloads and other tabs within a quarter of an hour reuse the browser cache, while a URL
+#: outlives its ``ttl`` (default 1 h) by at most 15 minutes.
+SIGNED_URL_WINDOW_SECONDS: Final[int] = 900
 #: Longest download file name kept by :func:`sanitize_filename`, characters.
 MAX_FILENAME_LENGTH: Final[int] = 150
 
@@ -69,14 +80,25 @@ def _signature(key: str, exp: int, dl: str | None) -> str:
     return hmac.new(get_settings().signing_key(), message.encode("ascii"), hashlib.sha256).hexdigest()
 
 
+def signed_expiry(now: int, ttl_seconds: int, window_seconds: int = SIGNED_URL_WINDOW_SECONDS) -> int:
+    """The expiry :func:`sign_path` signs: the first multiple of ``window_seconds`` at or after
+    ``now + ttl_seconds`` (all unix seconds), i.e. ``now + ttl <= exp < now + ttl + window``."""
+    deadline = now + ttl_seconds
+    return -(-deadline // window_seconds) * window_seconds
+
+
 def sign_path(
     key: str,
     *,
     ttl_seconds: int | None = None,
     now: int | None = None,
     disposition: str | None = None,
+    window_seconds: int = SIGNED_URL_WINDOW_SECONDS,
 ) -> str:
-    """A relative, signed URL for the blob under ``key``, valid for ``ttl_seconds``.
+    """A relative, signed URL for the blob under ``key``, valid for at least ``ttl_seconds``.
+
+    The expiry is ``now + ttl_seconds`` rounded up to a multiple of ``window_seconds`` (unix time), so
+    all calls within one window return the same URL (module docstring, "Stable URLs").
 
     Args:
         key: storage key, e.g. ``"users/42/products/<uuid>/front_v1.png"``.
@@ -84,6 +106,8 @@ def sign_path(
         now: current time, unix seconds (tests); default ``time.time()``.
         disposition: when given, the file is served as a download with this name (sanitized with
             :func:`sanitize_filename`; the sanitized name is signed and sent as ``dl``).
+        window_seconds: rounding window of the expiry, seconds; default :data:`SIGNED_URL_WINDOW_SECONDS`
+            (900). ``1`` gives the exact expiry ``now + ttl_seconds``.
 
     Returns:
         ``"/api/files/<key>?exp=<unix seconds>&sig=<hex>"`` plus ``"&dl=<filename>"`` when
@@ -91,13 +115,15 @@ def sign_path(
 
     Raises:
         InvalidKey (a ``ValueError``): unsafe key.
-        ValueError: ``ttl_seconds`` < 1.
+        ValueError: ``ttl_seconds`` < 1 or ``window_seconds`` < 1.
     """
     validate_key(key)
     ttl = get_settings().signed_url_ttl_seconds if ttl_seconds is None else ttl_seconds
     if ttl < 1:
         raise ValueError("ttl_seconds must be at least 1 second")
-    exp = int(time.time() if now is None else now) + int(ttl)
+    if window_seconds < 1:
+        raise ValueError("window_seconds must be at least 1 second")
+    exp = signed_expiry(int(time.time() if now is None else now), int(ttl), int(window_seconds))
     dl = None if disposition is None else sanitize_filename(disposition)
     params: dict[str, str] = {"exp": str(exp), "sig": _signature(key, exp, dl)}
     if dl is not None:
@@ -148,4 +174,11 @@ def verify_signature(
     return valid and current < exp
 
 
-__all__ = ["FILES_ROUTE_PREFIX", "sanitize_filename", "sign_path", "verify_signature"]
+__all__ = [
+    "FILES_ROUTE_PREFIX",
+    "SIGNED_URL_WINDOW_SECONDS",
+    "sanitize_filename",
+    "sign_path",
+    "signed_expiry",
+    "verify_signature",
+]
