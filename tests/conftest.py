@@ -76,7 +76,39 @@ def make_user(app_env):
     return _make
 
 
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for every browser tier of the session (sync Playwright can run only once at a time)."""
+    from tests.browser import launch
+
+    with launch() as b:
+        yield b
+
+
+@pytest.fixture
+def jobs():
+    """Held operations through the real runner, with the queue delivered in-process (tests/harness.py)."""
+    from tests.harness import Jobs
+
+    harness = Jobs()
+    harness.install()
+    yield harness
+    harness.uninstall()
+
+
 def pytest_collection_modifyitems(config, items):
-    """Run the browser journeys last: sync Playwright keeps an event loop running in the main thread for
-    the rest of the session, which would break every later ``asyncio.run`` and async test."""
-    items.sort(key=lambda item: "tests/e2e/" in str(item.fspath))
+    """Run the browser tiers last, the production topology after the embedded one: sync Playwright keeps an
+    event loop running in the main thread for the rest of the session, which would break every later
+    ``asyncio.run`` and async test; and each tier's server rebuilds the frontend for its own port."""
+    items.sort(key=lambda item: 2 if "tests/prod/" in str(item.fspath) else 1 if "tests/e2e/" in str(item.fspath) else 0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say which tiers ran and which were skipped for lack of a service (``make test`` runs what it can)."""
+    skipped = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if "tier skipped" in reason or "Chromium is not installed" in reason:
+            skipped[reason.removeprefix("Skipped: ")] = skipped.get(reason.removeprefix("Skipped: "), 0) + 1
+    for reason, n in skipped.items():
+        terminalreporter.write_line(f"tier not run ({n} tests): {reason}", yellow=True)

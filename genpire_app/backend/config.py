@@ -96,6 +96,8 @@ class Settings(BaseSettings):
 
     #: Redis for the job queue and the push channel; empty: ``REFLEX_REDIS_URL``; both empty: in-process.
     queue_redis_url: str = ""
+    #: Prefix of the queue's Redis keys and of the push channel (separate deployments on one Redis).
+    queue_namespace: str = "genpire"
     #: Run a queue worker inside the web process. Default: yes exactly when there is no queue Redis
     #: (embedded default); production runs ``make worker`` processes instead.
     in_process_worker: bool | None = None

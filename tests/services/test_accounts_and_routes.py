@@ -1,17 +1,16 @@
-"""Accounts (signup grant, validation, sign-in) and the signed export route (DESIGN.md §9, §10)."""
+"""Accounts (signup grant, validation, sign-in, sessions), signed file links of exports (DESIGN.md §9, §10)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 
 from genpire_app.backend.api.app import create_api
-from genpire_app.backend.api.exports import export_url
 from genpire_app.backend.providers.registry import set_providers
-from genpire_app.backend.services import accounts, credits, designer, generation, products, techpacks
+from genpire_app.backend.services import accounts, credits, designer, products, techpacks
+from genpire_app.backend.services.front_view import FrontViewPlan
 from tests.fakes import fake_providers
 
 
@@ -50,35 +49,44 @@ def test_authenticate(app_env):
     assert accounts.authenticate("nobody@example.com", "long enough") is None
 
 
-@pytest.fixture
-async def tech_pack(app_env, make_user):
+def test_sessions_are_random_stored_hashed_and_revocable(app_env):
+    from sqlmodel import select
+
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.db.models import LocalAuthSession
+
+    uid = accounts.create_account(email="me@example.com", password="long enough")
+    first, second = accounts.start_session(uid), accounts.start_session(uid)
+    assert first != second and len(first) >= 40
+    assert accounts.session_user(first) == accounts.SignedIn(uid, "me@example.com")
+    with read_session() as s:
+        stored = {row.session_id for row in s.exec(select(LocalAuthSession))}
+    assert first not in stored and second not in stored  # only digests are kept
+    accounts.end_session(first)
+    assert accounts.session_user(first) is None and accounts.session_user(second) is not None
+    assert accounts.session_user("") is None and accounts.session_user("forged") is None
+
+
+async def test_tech_pack_files_are_served_by_signed_links_only(app_env, jobs, make_user):
+    from genpire_app.backend.storage import sign_path
+
     set_providers(fake_providers())
     user = make_user()
     pid = await products.create_product(user_id=user, data=products.ProductInput(mode="text", idea="A canvas tote bag"))
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
-    outcome = await techpacks.generate_tech_pack(user_id=user, product_id=pid)
-    yield user, outcome.approval_id, pid
-    set_providers(None)
-
-
-async def test_export_links_are_signed_owner_scoped_and_expire(tech_pack):
-    user, tp_id, _ = tech_pack
+    await jobs.approved(user, pid)
+    done = await jobs.tech_pack(user, pid)
+    view = techpacks.get_tech_pack(user_id=user, tech_pack_id=uuid.UUID(done.result["tech_pack_id"]))
+    name = techpacks.export_filename(view.product_name, view.revision_number, "xlsx")
     client = TestClient(create_api())
-    ok = client.get(export_url(tech_pack_id=tp_id, fmt="xlsx", user_id=user))
-    assert ok.status_code == 200
-    assert ok.headers["content-type"].startswith("application/vnd.openxmlformats")
+    ok = client.get(sign_path(view.files["xlsx"], disposition=name))
+    assert ok.status_code == 200 and ok.content.startswith(b"PK")
     assert "attachment" in ok.headers["content-disposition"] and "_TechPack_r0.xlsx" in ok.headers["content-disposition"]
-    pdf = client.get(export_url(tech_pack_id=tp_id, fmt="pdf", user_id=user))
+    pdf = client.get(sign_path(view.files["pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
-
-    forged = export_url(tech_pack_id=tp_id, fmt="pdf", user_id=user).replace(f"uid={user}", f"uid={user + 1}")
-    assert client.get(forged).status_code == 403
-    expired = export_url(tech_pack_id=tp_id, fmt="pdf", user_id=user, ttl_seconds=10, now=int(time.time()) - 60)
-    assert client.get(expired).status_code == 403
+    assert client.get("/api/files/" + view.files["pdf"]).status_code == 403  # unsigned
     other = accounts.create_account(email="other@example.com", password="long enough")
-    assert client.get(export_url(tech_pack_id=tp_id, fmt="pdf", user_id=other)).status_code == 404
-    assert client.get(export_url(tech_pack_id=str(uuid.uuid4()), fmt="pdf", user_id=user)).status_code == 404
+    assert techpacks.get_tech_pack(user_id=other, tech_pack_id=uuid.UUID(done.result["tech_pack_id"])) is None
+    set_providers(None)
 
 
 async def test_health_reports_offline_providers(app_env):
@@ -87,18 +95,23 @@ async def test_health_reports_offline_providers(app_env):
     assert body == {"ok": True, "offline_providers": ["image", "vision", "text"]}
 
 
-async def test_designer_snapshot_follows_the_phases(app_env, make_user):
+async def test_designer_snapshot_follows_the_phases(app_env, jobs, make_user):
     set_providers(fake_providers())
     try:
         user = make_user()
         pid = await products.create_product(user_id=user, data=products.ProductInput(mode="text", idea="A canvas tote"))
         snap = designer.load(user_id=user, product_id=pid)
         assert snap.phase == "generating_front" and designer.needs_auto_generation(snap)
-        first = await generation.generate_front_view(user_id=user, product_id=pid)
-        snap = designer.load(user_id=user, product_id=pid)
+        queued = await jobs.submit("front_view", user, FrontViewPlan(product_id=pid))
+        snap = designer.load(user_id=user, product_id=pid, watch=[str(queued.job_id)])
+        assert snap.phase == "generating_front" and snap.active_job.status == "queued"
+        assert not designer.needs_auto_generation(snap) and not snap.jobs[str(queued.job_id)].ended
+        await jobs.drain()
+        snap = designer.load(user_id=user, product_id=pid, watch=[str(queued.job_id)])
         assert snap.phase == "awaiting_approval" and not designer.needs_auto_generation(snap)
         assert [a.iteration for a in snap.approvals] == [1]
-        await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
+        assert snap.jobs[str(queued.job_id)].ended and snap.jobs[str(queued.job_id)].message == "Front view V1 is ready."
+        await jobs.approve(user, snap.approvals[0].id)
         snap = designer.load(user_id=user, product_id=pid)
         assert snap.phase == "views_ready" and [v.view for v in snap.views] == ["front", "back", "side", "top", "bottom"]
         assert designer.load(user_id=user + 1000, product_id=pid) is None

@@ -26,8 +26,11 @@ from genpire_app.backend.db.models import (
     ProductTechPack,
 )
 from genpire_app.backend.providers.registry import set_providers
-from genpire_app.backend.services import credits, generation, products, techpacks
+from genpire_app.backend.services import credits, products
 from genpire_app.backend.storage import get_storage
+from genpire_app.backend.jobs.errors import OperationError
+from genpire_app.backend.services.approval import ApprovalPlan
+from genpire_app.backend.services.techpacks import TechPackPlan
 from tests.fakes import FakeImage, FakeText, FakeVision, fake_providers
 from tests.ledger_cases import assert_invariant
 
@@ -56,25 +59,25 @@ async def create(user: int, **kw) -> uuid.UUID:
     return await products.create_product(user_id=user, data=products.ProductInput(mode="text", idea=IDEA, **kw))
 
 
-async def test_full_journey_charges_exactly_the_prices(fakes, make_user, fixtures_dir):
+async def test_full_journey_charges_exactly_the_prices(fakes, jobs, make_user, fixtures_dir):
     image, _vision, text = fakes
     user = make_user()
     logo = products.UploadedFile((fixtures_dir / "brand-logo.png").read_bytes(), "brand-logo.png", "image/png")
     pid = await create(user, logo=logo)
     assert credits.balance(user_id=user) == 2000  # creating is free; the front view costs 1
 
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
+    first = await jobs.front_view(user, pid)
     assert first.ok and credits.balance(user_id=user) == 1900
-    second = await generation.generate_front_view(user_id=user, product_id=pid, feedback="Make the straps brown")
+    second = await jobs.iterate(user, pid, "Make the straps brown")
     assert second.ok and credits.balance(user_id=user) == 1800
     assert image.calls[-1].references, "an iteration starts from the previous front view"
     assert image.calls[-1].logo is not None and image.calls[-1].logo.data
 
-    done = await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(second.approval_id))
-    assert done.ok and done.failed_parts == []
+    done = await jobs.approve(user, second.result["approval_id"])
+    assert done.ok and done.result["failed"] == []
     assert credits.balance(user_id=user) == 1600
 
-    tp = await techpacks.generate_tech_pack(user_id=user, product_id=pid)
+    tp = await jobs.tech_pack(user, pid)
     assert tp.ok
     assert credits.balance(user_id=user) == 1500  # 20 - 1 - 1 - 2 - 1
     assert_invariant(user)
@@ -97,40 +100,40 @@ async def test_full_journey_charges_exactly_the_prices(fakes, make_user, fixture
         assert s.exec(select(func.count()).select_from(Job).where(Job.status != "succeeded")).one() == 0
         assert {h.status for h in s.exec(select(CreditHold)).all()} == {"captured"}
         logged = {row.operation for row in s.exec(select(AIOperationLog)).all()}
-        assert {"front_view", "front_view_iteration", "extract_features", "back_view", "tech_pack"} <= logged
+        assert {"front_view", "iteration", "extract_features", "back_view", "tech_pack"} <= logged
+        files = pack.metadata_["files"]
     ctx = text.contexts[-1]
     assert ctx.revision_number == 0 and set(ctx.views) == {"front", "back", "side", "top", "bottom"}
+    assert (await get_storage().get(files["pdf"])).startswith(b"%PDF")  # rendered by the job, not on download
+    assert (await get_storage().get(files["xlsx"])).startswith(b"PK")
 
-    pdf, mime, name = await techpacks.export_tech_pack(user_id=user, tech_pack_id=uuid.UUID(tp.approval_id), fmt="pdf")
-    assert mime == "application/pdf" and pdf.startswith(b"%PDF") and name.endswith("_TechPack_r0.pdf")
 
-
-async def test_remaining_views_run_concurrently(app_env, make_user):
+async def test_remaining_views_run_concurrently(app_env, jobs, make_user):
     image = FakeImage(latency=0.3)
     set_providers(fake_providers(image))
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
+    first = await jobs.front_view(user, pid)
     loop = asyncio.get_running_loop()
     start = loop.time()
-    done = await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
+    done = await jobs.approve(user, first.result["approval_id"])
     elapsed = loop.time() - start
     assert done.ok
     assert elapsed < 4 * 0.3, f"four views of 0.3 s took {elapsed:.2f} s: not concurrent"
 
 
-async def test_progress_is_reported_per_view(fakes, make_user):
+async def test_progress_is_recorded_and_pushed_per_view(fakes, jobs, make_user):
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    seen: list[tuple[str, str]] = []
-
-    async def progress(part: str, status: str) -> None:
-        seen.append((part, status))
-
-    await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id), progress=progress)
-    for view in ("features", "back", "side", "top", "bottom"):
-        assert (view, "done") in seen
+    first = await jobs.front_view(user, pid)
+    jobs.channel.events.clear()
+    done = await jobs.approve(user, first.result["approval_id"])
+    with read_session() as s:
+        assert s.get(Job, done.job_id).progress == {p: "done" for p in ("features", "back", "side", "top", "bottom")}
+    pushed = [e for e in jobs.channel.events if e.job_id == str(done.job_id)]
+    assert len([e for e in pushed if e.status == "running"]) >= 10  # claim + running/done of five parts
+    assert pushed[-1].status == "succeeded" and {"balance", "product"} <= set(pushed[-1].topics)
+    assert all(e.user_id == user and e.product_id == str(pid) for e in pushed)
 
 
 @pytest.mark.parametrize(
@@ -183,12 +186,12 @@ async def test_insufficient_balance_creates_nothing(fakes, make_user, app_env):
     assert count(ProductIdea) == 0 and credits.balance(user_id=user) == 250
 
 
-async def test_failing_image_provider_refunds_and_writes_no_approval(app_env, make_user):
+async def test_failing_image_provider_refunds_and_writes_no_approval(app_env, jobs, make_user):
     set_providers(fake_providers(FakeImage(fail_views={"front"})))
     user = make_user()
     pid = await create(user)
-    outcome = await generation.generate_front_view(user_id=user, product_id=pid)
-    assert not outcome.ok and "credit was returned" in outcome.message
+    outcome = await jobs.front_view(user, pid)
+    assert not outcome.ok and "Your 1 credit was returned." in outcome.message
     assert credits.balance(user_id=user) == 2000
     assert count(FrontViewApproval) == 0
     with read_session() as s:
@@ -201,20 +204,20 @@ async def test_failing_image_provider_refunds_and_writes_no_approval(app_env, ma
     assert_invariant(user)
 
 
-async def test_partial_failure_keeps_good_views_and_charges_only_them(app_env, make_user):
+async def test_partial_failure_keeps_good_views_and_charges_only_them(app_env, jobs, make_user):
     image = FakeImage(fail_views={"side"})
     set_providers(fake_providers(image))
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    done = await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
-    assert done.ok and done.failed_parts == ["side"] and done.charged == 150
+    first = await jobs.front_view(user, pid)
+    done = await jobs.approve(user, first.result["approval_id"])
+    assert done.status == "partial" and done.result["failed"] == ["side"] and done.charged == 150
     assert credits.balance(user_id=user) == 2000 - 100 - 150
     with read_session() as s:
         views = {r.view_type for r in s.exec(select(ProductMultiviewRevision)).all()}
     assert views == {"front", "back", "top", "bottom"}
     image.fail_views.clear()
-    again = await generation.regenerate_view(user_id=user, product_id=pid, view="side")
+    again = await jobs.retry_view(user, pid, "side")
     assert again.ok and credits.balance(user_id=user) == 2000 - 100 - 150 - 50
     with read_session() as s:
         rows = s.exec(select(ProductMultiviewRevision).where(ProductMultiviewRevision.is_active.is_(True))).all()
@@ -223,89 +226,103 @@ async def test_partial_failure_keeps_good_views_and_charges_only_them(app_env, m
     assert_invariant(user)
 
 
-async def test_all_views_failing_returns_to_approval(app_env, make_user):
+async def test_all_views_failing_returns_to_approval(app_env, jobs, make_user):
     set_providers(fake_providers(FakeImage(fail_views={"back", "side", "top", "bottom"})))
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    done = await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
+    first = await jobs.front_view(user, pid)
+    done = await jobs.approve(user, first.result["approval_id"])
     assert not done.ok and credits.balance(user_id=user) == 1900
     with read_session() as s:
-        assert s.get(FrontViewApproval, uuid.UUID(first.approval_id)).status == "pending"
+        assert s.get(FrontViewApproval, uuid.UUID(first.result["approval_id"])).status == "pending"
         assert s.get(ProductIdea, pid).status == "front_view_ready"
     assert count(ProductMultiviewRevision) == 0
 
 
-async def test_feature_extraction_failure_refunds(app_env, make_user):
+async def test_feature_extraction_failure_refunds(app_env, jobs, make_user):
     set_providers(fake_providers(vision=FakeVision(fail=True)))
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    done = await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
+    first = await jobs.front_view(user, pid)
+    done = await jobs.approve(user, first.result["approval_id"])
     assert not done.ok and credits.balance(user_id=user) == 1900
     assert count(ProductMultiviewRevision) == 0
 
 
-async def test_failing_tech_pack_refunds(app_env, make_user):
+async def test_failing_tech_pack_refunds(app_env, jobs, make_user):
     set_providers(fake_providers(text=FakeText(fail=True)))
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
-    outcome = await techpacks.generate_tech_pack(user_id=user, product_id=pid)
+    await jobs.approved(user, pid)
+    outcome = await jobs.tech_pack(user, pid)
     assert not outcome.ok
     assert credits.balance(user_id=user) == 1700
     assert count(ProductTechPack) == 0
     assert_invariant(user)
 
 
-async def test_double_approval_charges_once(app_env, make_user):
+async def test_double_approval_with_two_intents_charges_once(app_env, jobs, make_user):
     set_providers(fake_providers(FakeImage(latency=0.05)))
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    aid = uuid.UUID(first.approval_id)
-    results = await asyncio.gather(
-        generation.approve_and_generate(user_id=user, approval_id=aid),
-        generation.approve_and_generate(user_id=user, approval_id=aid),
-        return_exceptions=True,
-    )
-    oks = [r for r in results if isinstance(r, generation.Outcome) and r.ok]
-    refused = [r for r in results if isinstance(r, generation.GenerationError)]
-    assert len(oks) == 1 and len(refused) == 1 and refused[0].code in ("busy", "invalid_state")
+    first = await jobs.front_view(user, pid)
+    plan = ApprovalPlan(approval_id=uuid.UUID(first.result["approval_id"]))
+    results = await asyncio.gather(jobs.submit("approval", user, plan), jobs.submit("approval", user, plan),
+                                   return_exceptions=True)
+    submitted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, OperationError)]
+    assert len(submitted) == 1 and len(refused) == 1 and refused[0].code in ("busy", "invalid_state")
+    await jobs.drain()
     assert credits.balance(user_id=user) == 1700
     assert count(ProductMultiviewRevision) == 5
 
 
-async def test_another_users_product_is_invisible(fakes, make_user):
+async def test_same_intent_after_the_job_ended_returns_that_job(app_env, jobs, make_user):
+    """A double-click that arrives after a fast job finished is the same intent: charged once (issue 6 §8)."""
+    set_providers(fake_providers())
+    user = make_user()
+    pid = await create(user)
+    await jobs.approved(user, pid)
+    first = await jobs.tech_pack(user, pid, intent="click-intent-1")
+    assert first.ok and credits.balance(user_id=user) == 1600
+    again = await jobs.submit("tech_pack", user, TechPackPlan(product_id=pid), intent="click-intent-1")
+    assert again.reused and again.job_id == first.job_id
+    assert credits.balance(user_id=user) == 1600 and count(ProductTechPack) == 1
+    renewed = await jobs.tech_pack(user, pid, intent="click-intent-2")  # the renewed intent is a new operation
+    assert renewed.ok and renewed.job_id != first.job_id and credits.balance(user_id=user) == 1500
+
+
+async def test_another_users_product_is_invisible(fakes, jobs, make_user):
     owner = make_user("owner@example.com")
     other = make_user("other@example.com")
     pid = await create(owner)
-    first = await generation.generate_front_view(user_id=owner, product_id=pid)
-    with pytest.raises(generation.GenerationError) as err:
-        await generation.generate_front_view(user_id=other, product_id=pid, feedback="mine now")
+    first = await jobs.front_view(owner, pid)
+    with pytest.raises(OperationError) as err:
+        await jobs.iterate(other, pid, "mine now")
     assert err.value.code == "not_found"
-    with pytest.raises(generation.GenerationError):
-        await generation.approve_and_generate(user_id=other, approval_id=uuid.UUID(first.approval_id))
+    with pytest.raises(OperationError):
+        await jobs.approve(other, first.result["approval_id"])
     assert products.get_product(user_id=other, product_id=pid) is None
     assert products.list_products(user_id=other)[1] == 0
     assert credits.balance(user_id=other) == 2000
 
 
-async def test_iteration_needs_feedback_and_approval_is_final(fakes, make_user):
+async def test_iteration_needs_feedback_and_approval_is_final(fakes, jobs, make_user):
     user = make_user()
     pid = await create(user)
-    first = await generation.generate_front_view(user_id=user, product_id=pid)
-    with pytest.raises(generation.GenerationError):
-        await generation.generate_front_view(user_id=user, product_id=pid)
-    await generation.approve_and_generate(user_id=user, approval_id=uuid.UUID(first.approval_id))
-    with pytest.raises(generation.GenerationError) as err:
-        await generation.generate_front_view(user_id=user, product_id=pid, feedback="bigger")
+    first = await jobs.front_view(user, pid)
+    with pytest.raises(OperationError):
+        await jobs.front_view(user, pid)
+    with pytest.raises(OperationError):
+        await jobs.iterate(user, pid, "   ")
+    await jobs.approve(user, first.result["approval_id"])
+    with pytest.raises(OperationError) as err:
+        await jobs.iterate(user, pid, "bigger")
     assert err.value.code == "invalid_state"
     assert credits.balance(user_id=user) == 1700
 
 
-async def test_upload_tab_describes_the_design_when_empty(fakes, make_user, fixtures_dir):
+async def test_upload_tab_describes_the_design_when_empty(fakes, jobs, make_user, fixtures_dir):
     user = make_user()
     design = products.UploadedFile((fixtures_dir / "coffee-cup-photo.png").read_bytes(), "coffee.png", "image/png")
     pid = await products.create_product(user_id=user, data=products.ProductInput(mode="upload", design=design))
@@ -313,5 +330,5 @@ async def test_upload_tab_describes_the_design_when_empty(fakes, make_user, fixt
     assert product.design_key and "coffee cup" in product.prompt
     stored = await get_storage().get(product.design_key)
     assert Image.open(io.BytesIO(stored)).size == (600, 400)
-    outcome = await generation.generate_front_view(user_id=user, product_id=pid)
+    outcome = await jobs.front_view(user, pid)
     assert outcome.ok

@@ -10,9 +10,11 @@ PostgreSQL: ordinary READ COMMITTED transactions; services lock rows with ``SELE
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -20,6 +22,7 @@ from sqlmodel import Session, create_engine
 
 from genpire_app.backend.config import get_settings
 
+T = TypeVar("T")
 _engine: Engine | None = None
 _lock = threading.Lock()
 
@@ -104,3 +107,13 @@ def write_session() -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+async def read(fn: Callable[[Session], T]) -> T:
+    """Run ``fn(session)`` with a read session in a worker thread (never on the event loop)."""
+
+    def go() -> T:
+        with read_session() as session:
+            return fn(session)
+
+    return await asyncio.to_thread(go)

@@ -14,13 +14,11 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Field, SQLModel
 
-# Import the auth library's tables so they share SQLModel.metadata (migrations include them).
-from reflex_local_auth.auth_session import LocalAuthSession  # noqa: F401
-from reflex_local_auth.user import LocalUser  # noqa: F401
+from genpire_app.backend.jobs.kinds import JobStatus
 
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
@@ -47,6 +45,36 @@ def _json(default_factory: Any = dict) -> Any:
 
 def _user_fk() -> Any:
     return Field(foreign_key="localuser.id", index=True, ondelete="CASCADE")
+
+
+# ----------------------------------------------------------------------------------------------- accounts
+
+
+class LocalUser(SQLModel, table=True):
+    """An account: the e-mail address is ``username``; ``password_hash`` is a bcrypt hash (DESIGN.md §10).
+
+    The table keeps the name and columns it had under reflex-local-auth, so existing databases migrate as is.
+    """
+
+    __tablename__ = "localuser"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, nullable=False, index=True, sa_type=String(255))
+    password_hash: bytes = Field(nullable=False)
+    enabled: bool = False
+
+
+class LocalAuthSession(SQLModel, table=True):
+    """A signed-in browser: ``session_id`` is the token the browser holds; valid until ``expiration`` (UTC)."""
+
+    __tablename__ = "localauthsession"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(index=True, nullable=False)
+    session_id: str = Field(unique=True, index=True, nullable=False, sa_type=String(255))
+    expiration: datetime = Field(
+        sa_column=Column(DateTime(timezone=True), server_default=func.now(), nullable=False)
+    )
 
 
 # ----------------------------------------------------------------------------------------------- credits
@@ -142,8 +170,6 @@ class ProductIdea(SQLModel, table=True):
     logo_key: str | None = Field(default=None, sa_type=String(500))
     design_key: str | None = Field(default=None, sa_type=String(500))
     thumbnail_key: str | None = Field(default=None, sa_type=String(500))
-    #: Legacy field of seed 000 kept for compatibility: the latest tech pack JSON and form metadata.
-    tech_pack: dict[str, Any] = _json(dict)
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
 
@@ -240,23 +266,6 @@ class ProductTechPack(SQLModel, table=True):
     updated_at: datetime = _ts()
 
 
-class ImageUpload(SQLModel, table=True):
-    """Legacy image index kept for compatibility (seed 000 §4.5)."""
-
-    __tablename__ = "images_uploads"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    product_idea_id: uuid.UUID = Field(foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
-    user_id: int = _user_fk()
-    image_key: str = Field(sa_type=String(500))
-    thumbnail_key: str | None = Field(default=None, sa_type=String(500))
-    upload_type: str = Field(default="original", sa_type=String(20))
-    view_type: str | None = Field(default=None, sa_type=String(10))
-    file_name: str | None = Field(default=None, sa_type=String(300))
-    metadata_: dict[str, Any] = Field(default_factory=dict, sa_column=Column("metadata", JSONType, nullable=False))
-    created_at: datetime = _ts()
-
-
 class ChatSession(SQLModel, table=True):
     """The AI Designer conversation of a product (seed 000 §4.6)."""
 
@@ -320,28 +329,52 @@ class AIOperationLog(SQLModel, table=True):
 
 
 class Job(SQLModel, table=True):
-    """A durable record of long work (DESIGN.md §3 jobs/, §7): what runs, its progress, its hold.
+    """A durable record of one held operation (DESIGN.md §7.1): what runs, for whom, its plan and progress.
 
-    ``kind``: front_view | remaining_views | regenerate_view | tech_pack. ``status``: running | succeeded |
-    partial | failed. ``progress``: ``{"back": "running" | "done" | "failed", ...}``. ``worker_id``
-    identifies the process that runs it; ``heartbeat_at`` is refreshed while it runs.
+    ``kind`` is a ``JobKind`` value and ``status`` a ``JobStatus`` value (queued | running | succeeded |
+    partial | failed). ``idempotency_key`` comes from the user's intent (one per form/button state plus a
+    digest of the inputs): the same key again returns this job instead of charging twice; it is also the
+    id of the credit hold (``hold_id``). ``params`` is the operation's validated plan (JSON), read by the
+    worker. ``progress`` maps parts to ``queued | running | done | failed`` (e.g. ``{"back": "done"}``).
+    ``attempts`` counts claims by a worker (a dead worker's job is retried once). ``worker_id`` names the
+    claiming process; ``heartbeat_at`` is refreshed while it runs.
     """
 
     __tablename__ = "jobs"
+    __table_args__ = (UniqueConstraint("idempotency_key", name="uq_jobs_idempotency_key"),)
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     user_id: int = _user_fk()
     kind: str = Field(sa_type=String(30))
     product_id: uuid.UUID | None = Field(default=None, foreign_key="product_ideas.id", index=True, ondelete="CASCADE")
-    status: str = Field(default="running", sa_type=String(20), index=True)
+    status: str = Field(default=JobStatus.QUEUED.value, sa_type=String(20), index=True)
+    idempotency_key: str = Field(sa_type=String(200))
+    params: dict[str, Any] = _json(dict)
     progress: dict[str, Any] = _json(dict)
     hold_id: str | None = Field(default=None, sa_type=String(200))
     error: str | None = Field(default=None, sa_type=Text)
     result: dict[str, Any] = _json(dict)
+    attempts: int = Field(default=0)
     worker_id: str = Field(default="", sa_type=String(100))
     heartbeat_at: datetime = _ts()
     created_at: datetime = _ts()
+    started_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     finished_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+
+
+class JobBlob(SQLModel, table=True):
+    """A blob a job wrote before committing (write-ahead), so every failure path can delete it (DESIGN.md §7.1).
+
+    Rows are inserted before the blob is stored and deleted when the job's results commit.
+    """
+
+    __tablename__ = "job_blobs"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    job_id: uuid.UUID = Field(foreign_key="jobs.id", index=True, ondelete="CASCADE")
+    attempt: int = Field(default=1)
+    key: str = Field(sa_type=String(500))
+    created_at: datetime = _ts()
 
 
 __all__ = [
@@ -352,8 +385,8 @@ __all__ = [
     "CreditHold",
     "CreditLedgerEntry",
     "FrontViewApproval",
-    "ImageUpload",
     "Job",
+    "JobBlob",
     "LocalAuthSession",
     "LocalUser",
     "Notification",

@@ -1,19 +1,25 @@
 """Accounts: sign-up with the signup credit grant, and password checks.
 
-Accounts are reflex-local-auth's ``LocalUser`` rows (bcrypt hashes); the user name is the e-mail address.
+Accounts are ``LocalUser`` rows (bcrypt hashes); the user name is the e-mail address. A signed-in browser
+holds a random session token (``secrets``, 256 bits); the database keeps only its SHA-256 digest.
 Source: issue 2 item 3; DESIGN.md §10 (passwords hashed with a maintained library).
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
 
 import bcrypt
+from sqlalchemy import delete
 from sqlmodel import select
 
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.db.engine import read_session, write_session
-from genpire_app.backend.db.models import LocalUser
+from genpire_app.backend.db.models import LocalAuthSession, LocalUser, utcnow
 from genpire_app.backend.services import credits
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
@@ -99,3 +105,48 @@ def get_email(user_id: int) -> str:
     with read_session() as s:
         user = s.get(LocalUser, user_id)
         return user.username if user else ""
+
+
+#: How long a session lasts after sign-in.
+SESSION_LIFETIME = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """The account behind a session token: id and e-mail address."""
+
+    user_id: int
+    email: str
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(user_id: int) -> str:
+    """Create a session for ``user_id`` and return its token (only the digest is stored)."""
+    token = secrets.token_urlsafe(32)
+    with write_session() as s:
+        s.add(LocalAuthSession(user_id=user_id, session_id=_digest(token), expiration=utcnow() + SESSION_LIFETIME))
+    return token
+
+
+def session_user(token: str) -> SignedIn | None:
+    """The enabled account of an unexpired session token, or None."""
+    if not token:
+        return None
+    with read_session() as s:
+        row = s.exec(
+            select(LocalUser.id, LocalUser.username)
+            .join(LocalAuthSession, LocalAuthSession.user_id == LocalUser.id)
+            .where(LocalAuthSession.session_id == _digest(token), LocalAuthSession.expiration > utcnow(),
+                   LocalUser.enabled.is_(True))
+        ).first()
+    return SignedIn(int(row[0]), str(row[1])) if row is not None else None
+
+
+def end_session(token: str) -> None:
+    """Revoke a session token (sign-out); unknown tokens are ignored."""
+    if token:
+        with write_session() as s:
+            s.execute(delete(LocalAuthSession).where(LocalAuthSession.session_id == _digest(token)))

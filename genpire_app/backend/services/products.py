@@ -302,16 +302,6 @@ def _insert_product(
             product_goal=data.product_goal,
             logo_key=logo_key,
             design_key=design_key,
-            tech_pack={
-                "metadata": {
-                    "logo_key": logo_key,
-                    "design_key": design_key,
-                    "category": data.category,
-                    "style_keywords": list(data.style_keywords),
-                    "selected_colors": list(data.colors),
-                    "product_goal": data.product_goal,
-                }
-            },
         )
         s.add(product)
         s.flush()

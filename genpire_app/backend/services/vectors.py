@@ -1,50 +1,96 @@
-"""SVG export of a product view, traced to real vector paths (seed 000 §7.3; issue 3 item 5).
+"""SVG export of a product view, traced to real vector paths (seed 000 §7.3).
 
-Tracing is CPU work (vtracer) done off the event loop; the result is kept in storage next to the image, so
-a second download of the same view is a read.
+Tracing is CPU work (vtracer), so it runs as a free job on the queue worker, never in a web process. The
+SVG is stored once per view row (its key kept in the row's ``metadata.svg_key``); later downloads are a
+signed link to it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import uuid
+from dataclasses import dataclass
 
-from genpire_app.backend.db.engine import read_session
+from sqlmodel import Session
+
+from genpire_app.backend.db.engine import read, read_session
 from genpire_app.backend.db.models import ProductIdea, ProductMultiviewRevision
-from genpire_app.backend.storage import BlobNotFound, get_storage
+from genpire_app.backend.jobs.errors import OperationError
+from genpire_app.backend.jobs.kinds import JobKind
+from genpire_app.backend.jobs.operation import Operation, Plan, Stored, WorkContext
+from genpire_app.backend.storage import get_storage
 
 
-async def view_svg(*, user_id: int, row_id: uuid.UUID) -> tuple[bytes, str]:
-    """The SVG of one view row of the user's product and its download name
-    (``Minimalist_Canvas_Tote_Bag_front_r2.svg``).
+class SvgPlan(Plan):
+    """Trace the view row ``row_id``; ``prepare`` fills ``product_id``."""
 
-    Raises:
-        LookupError: no such view for this user.
-        ValueError: the image could not be traced.
-    """
-    from genpire_app.backend.exports.svg import trace_view_to_svg
+    row_id: uuid.UUID
 
-    def find() -> tuple[ProductMultiviewRevision, str] | None:
-        with read_session() as s:
-            row = s.get(ProductMultiviewRevision, row_id)
-            if row is None or row.user_id != user_id:
-                return None
-            product = s.get(ProductIdea, row.product_idea_id)
-            return row, product.name if product else "Product"
 
-    found = await asyncio.to_thread(find)
-    if found is None:
-        raise LookupError("view not found")
-    row, name = found
-    storage = get_storage()
-    cache_key = row.image_key.rsplit(".", 1)[0] + ".svg"
-    try:
-        svg = await storage.get(cache_key)
-    except BlobNotFound:
-        png = await storage.get(row.image_key)
-        svg = (await asyncio.to_thread(trace_view_to_svg, png)).encode("utf-8")
-        await storage.put(cache_key, svg, "image/svg+xml")
-    stem = "".join(c if c.isalnum() else "_" for c in name).strip("_") or "Product"
+@dataclass(frozen=True)
+class SvgDownload:
+    """A view's SVG: the stored key (None until traced) and its download name
+    (``Minimalist_Canvas_Tote_Bag_front_r2.svg``)."""
+
+    key: str | None
+    filename: str
+
+
+def _filename(product_name: str, view: str, revision: int) -> str:
+    stem = "".join(c if c.isalnum() else "_" for c in product_name).strip("_") or "Product"
     while "__" in stem:
         stem = stem.replace("__", "_")
-    return svg, f"{stem}_{row.view_type}_r{row.revision_number}.svg"
+    return f"{stem}_{view}_r{revision}.svg"
+
+
+def _owned_row(session: Session, user_id: int, row_id: uuid.UUID) -> tuple[ProductMultiviewRevision, ProductIdea]:
+    row = session.get(ProductMultiviewRevision, row_id)
+    product = session.get(ProductIdea, row.product_idea_id) if row is not None else None
+    if row is None or product is None or row.user_id != user_id:
+        raise OperationError("not_found", "This view does not exist or is not yours.")
+    return row, product
+
+
+def svg_download(*, user_id: int, row_id: uuid.UUID) -> SvgDownload:
+    """The SVG of one of the user's views, if already traced.
+
+    Raises:
+        OperationError: no such view for this user.
+    """
+    with read_session() as s:
+        row, product = _owned_row(s, user_id, row_id)
+        return SvgDownload((row.metadata_ or {}).get("svg_key"), _filename(product.name, row.view_type, row.revision_number))
+
+
+class ViewSvg(Operation[SvgPlan, str]):
+    """"Download SVG" of a view: trace it once (free), keep the SVG, then hand out signed links."""
+
+    kind = JobKind.VIEW_SVG
+    plan_type = SvgPlan
+    exclusive = False
+
+    def prepare(self, session: Session, *, user_id: int, plan: SvgPlan) -> SvgPlan:
+        row, _ = _owned_row(session, user_id, plan.row_id)
+        return plan.model_copy(update={"product_id": row.product_idea_id})
+
+    def price(self, plan: SvgPlan) -> int:
+        return 0
+
+    async def work(self, ctx: WorkContext, plan: SvgPlan) -> str:
+        from genpire_app.backend.exports.svg import trace_view_to_svg
+
+        row, _ = await read(lambda s: _owned_row(s, ctx.user_id, plan.row_id))
+        png = await get_storage().get(row.image_key)
+        svg = (await asyncio.to_thread(trace_view_to_svg, png)).encode("utf-8")
+        prefix = f"users/{ctx.user_id}/products/{plan.product_id}/views"
+        return await ctx.put_blob(prefix, f"{row.view_type}_r{row.revision_number}_trace", svg, "image/svg+xml", "svg")
+
+    def store(self, session: Session, ctx: WorkContext, plan: SvgPlan, result: str) -> Stored:
+        row, product = _owned_row(session, ctx.user_id, plan.row_id)
+        row.metadata_ = {**(row.metadata_ or {}), "svg_key": result}
+        session.add(row)
+        return Stored(charged=0, message="The SVG is ready.",
+                      result={"svg_key": result, "filename": _filename(product.name, row.view_type, row.revision_number)})
+
+
+__all__ = ["SvgDownload", "SvgPlan", "ViewSvg", "svg_download"]

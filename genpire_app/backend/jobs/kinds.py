@@ -1,0 +1,42 @@
+"""Job kinds and statuses (DESIGN.md §7.1). No imports from the app, so tables and services can share them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class JobKind(StrEnum):
+    """What a job does; one held operation per kind (DESIGN.md §7.1, seed 000 §3 and §5)."""
+
+    FRONT_VIEW = "front_view"
+    ITERATION = "iteration"
+    APPROVAL = "approval"
+    RETRY_VIEW = "retry_view"
+    EDIT = "edit"
+    ANNOTATE = "annotate"
+    TECH_PACK = "tech_pack"
+    VIEW_SVG = "view_svg"
+
+
+class JobStatus(StrEnum):
+    """Lifecycle of a job: ``queued -> running -> succeeded | partial | failed``.
+
+    ``running -> queued`` happens once when a dead worker's job is retried by the recovery sweep.
+    """
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+    @property
+    def active(self) -> bool:
+        """Whether the job has not ended yet (queued or running)."""
+        return self in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+#: Statuses of jobs that have not ended.
+ACTIVE_STATUSES: tuple[str, ...] = (JobStatus.QUEUED.value, JobStatus.RUNNING.value)
+#: Statuses of jobs that ended.
+TERMINAL_STATUSES: tuple[str, ...] = (JobStatus.SUCCEEDED.value, JobStatus.PARTIAL.value, JobStatus.FAILED.value)

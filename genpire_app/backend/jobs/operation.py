@@ -1,0 +1,145 @@
+"""What an operation supplies to the held-operation runner: its plan, price, steps and results (DESIGN.md §7.1).
+
+An operation is one small class per job kind. It never reserves, captures, releases, enqueues, heartbeats
+or cleans up: the runner (``jobs.runner``) owns that lifecycle. Its four steps:
+
+``prepare(session, user_id=, plan=) -> plan``  (web side, inside the submit transaction)
+    Check ownership, state and input; lock the product; may write state that must commit together with
+    the hold (e.g. mark an approval). Raises :class:`~genpire_app.backend.jobs.errors.OperationError`;
+    nothing is charged then.
+``price(plan) -> hundredths``  the amount to hold.
+``work(ctx, plan) -> result``  (queue worker) provider calls and CPU work; stores blobs through ``ctx``.
+``store(session, ctx, plan, result) -> Stored``  (queue worker, inside the commit transaction)
+    Write the rows; return what to capture. May raise :class:`~genpire_app.backend.jobs.errors.Conflict`
+    when the product moved on (the runner re-runs ``work``).
+``on_failure(session, job=, plan=, message=)``  put the product back in a state the user can retry from.
+"""
+
+from __future__ import annotations
+
+import uuid
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+from sqlmodel import Session
+
+from genpire_app.backend.db.models import Job
+from genpire_app.backend.jobs.kinds import JobKind, JobStatus
+
+
+class Plan(BaseModel):
+    """Base of every operation's plan: the user's inputs, completed by ``prepare`` (JSON in ``jobs.params``).
+
+    ``product_id`` names the product the job works on (used for the busy check and the product lock).
+    ``digest_exclude`` names inputs left out of the idempotency digest: values that change with every
+    click although the intent is the same (e.g. the key of a freshly uploaded annotated image).
+    """
+
+    model_config = ConfigDict(frozen=True)
+    digest_exclude: ClassVar[frozenset[str]] = frozenset()
+
+    product_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What ``store`` wrote, for the runner and the user.
+
+    Attributes:
+        charged: hundredths of a credit to capture (the rest of the hold is released).
+        message: one user-facing sentence, e.g. "All five views are ready."
+        status: ``JobStatus.SUCCEEDED`` or ``JobStatus.PARTIAL`` (some parts failed and were not charged).
+        result: small JSON data for the job row and the tabs (e.g. ``{"tech_pack_id": "..."}``).
+    """
+
+    charged: int
+    message: str
+    status: JobStatus = JobStatus.SUCCEEDED
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+class WorkContext:
+    """What ``work`` and ``store`` get from the runner for one attempt of one job.
+
+    Attributes:
+        job_id, user_id, product_id: whose work this is.
+        attempt: 1 for the first run, 2 for the retry after a dead worker.
+    """
+
+    def __init__(
+        self,
+        *,
+        job_id: uuid.UUID,
+        user_id: int,
+        product_id: uuid.UUID | None,
+        attempt: int,
+        put_blob: Callable[[str, str, bytes, str, str], Awaitable[str]],
+        progress: Callable[[str, str], Awaitable[None]],
+    ) -> None:
+        self.job_id = job_id
+        self.user_id = user_id
+        self.product_id = product_id
+        self.attempt = attempt
+        self._put_blob = put_blob
+        self._progress = progress
+
+    async def put_blob(self, prefix: str, name: str, data: bytes, content_type: str, ext: str) -> str:
+        """Store ``data`` under a content-addressed key in this attempt's folder below ``prefix`` and return
+        the key (``<prefix>/<job>-<attempt>/<name>.<sha256[:16]>.<ext>``). The key is recorded before the
+        write, so any failure, cancellation or crash deletes it again."""
+        return await self._put_blob(prefix, name, data, content_type, ext)
+
+    async def progress(self, part: str, status: str) -> None:
+        """Record the progress of one part (``"back": "done"``) and tell the user's open tabs."""
+        await self._progress(part, status)
+
+
+PlanT = TypeVar("PlanT", bound=Plan)
+ResultT = TypeVar("ResultT")
+
+
+class Operation(ABC, Generic[PlanT, ResultT]):
+    """One kind of credit-spending work (DESIGN.md §7.1). Subclasses set the class attributes and steps.
+
+    Attributes:
+        kind: the job kind.
+        plan_type: the pydantic model of the plan (parsed again on the worker).
+        concurrent_with: kinds that may run beside this one on the same product (everything else is "busy").
+        exclusive: False for side work (an export) that neither blocks nor waits for other jobs.
+        max_rebases: how often ``work`` runs again after a :class:`Conflict` before the job fails.
+
+    A price of 0 (free work such as exports) holds nothing; everything else runs the same way.
+    """
+
+    kind: ClassVar[JobKind]
+    plan_type: ClassVar[type[Plan]]
+    concurrent_with: ClassVar[frozenset[str]] = frozenset()
+    exclusive: ClassVar[bool] = True
+    max_rebases: ClassVar[int] = 0
+
+    @abstractmethod
+    def prepare(self, session: Session, *, user_id: int, plan: PlanT) -> PlanT:
+        """Validate and complete the plan inside the submit transaction (see the module docstring)."""
+
+    @abstractmethod
+    def price(self, plan: PlanT) -> int:
+        """Hundredths of a credit to hold."""
+
+    def initial_progress(self, plan: PlanT) -> dict[str, str]:
+        """The job's progress map when queued, e.g. ``{"front": "queued"}``."""
+        return {}
+
+    @abstractmethod
+    async def work(self, ctx: WorkContext, plan: PlanT) -> ResultT:
+        """Provider calls and CPU work (see the module docstring)."""
+
+    @abstractmethod
+    def store(self, session: Session, ctx: WorkContext, plan: PlanT, result: ResultT) -> Stored:
+        """Write the results inside the commit transaction (see the module docstring)."""
+
+    def on_failure(self, session: Session, *, job: Job, plan: PlanT | None, message: str) -> None:
+        """Undo state written by ``prepare`` after a failure (in the failure transaction). Default: nothing."""
+        return None

@@ -1,0 +1,163 @@
+"""The task queue: Dramatiq carries job ids from the web tier to queue workers (DESIGN.md §3, §7.1).
+
+Why Dramatiq: a maintained, distributed engine with a Redis broker whose messages are acknowledged only
+after the task ends and re-delivered when a worker dies (heartbeats), async actors on an event-loop thread,
+an in-memory broker for the embedded default, and its own worker CLI. Our database job row stays the
+source of truth: the message carries only the job id, the runner claims the job with a conditional update
+(so a re-delivered or duplicated message is a no-op) and the recovery sweep re-enqueues what a lost
+message left behind. Delivery is therefore at-least-once and every task is idempotent.
+
+Modes (``Settings.effective_queue_url``):
+    - embedded default (no Redis): ``StubBroker`` in memory and an in-process worker started by the web
+      app (``InProcessWorker``); ``make run`` stays one command.
+    - production: ``RedisBroker`` and separate worker processes:
+      ``dramatiq genpire_app.backend.jobs.worker --processes 1 --threads 16`` (``make worker``), with
+      ``dramatiq_worker_timeout=100`` in the environment so an idle worker looks for messages every 100 ms
+      (Dramatiq's default, 1 s, would add up to a second to every job).
+
+Every worker (in-process or CLI) also runs the recovery sweep at boot and every ``SWEEP_SECONDS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+
+import dramatiq
+from dramatiq.brokers.stub import StubBroker
+from dramatiq.middleware import AsyncIO, Middleware, Retries
+
+from genpire_app.backend.config import get_settings
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "genpire_jobs"
+ACTOR_NAME = "run_job"
+
+_lock = threading.RLock()
+_broker: dramatiq.Broker | None = None
+_actor: dramatiq.Actor | None = None
+_sink: Callable[[uuid.UUID], None] | None = None
+
+
+async def _run_job(job_id: str) -> None:
+    """The one actor: run the job with this id (``jobs.runner.run``)."""
+    from genpire_app.backend.jobs import runner
+
+    await runner.run(uuid.UUID(job_id))
+
+
+class SweepMiddleware(Middleware):
+    """Runs the recovery sweep in every worker: once at boot, then every ``Settings.sweep_seconds``."""
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="genpire-sweep", daemon=True)
+        self._thread.start()
+
+    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        from genpire_app.backend.jobs import sweep
+
+        every = get_settings().sweep_seconds
+        while True:
+            try:
+                report = sweep.recovery_sweep()
+                if any(report.values()):
+                    log.warning("recovery sweep: %s", report)
+            except Exception:  # keep sweeping even if one pass fails (database briefly down)
+                log.exception("recovery sweep failed")
+            if self._stop.wait(every):
+                return
+
+
+def broker() -> dramatiq.Broker:
+    """The process-wide broker (Redis or in-memory), with the job actor declared on it."""
+    global _broker, _actor
+    if _broker is None:
+        with _lock:
+            if _broker is None:
+                settings = get_settings()
+                middleware = [AsyncIO(), Retries(max_retries=0), SweepMiddleware()]
+                url = settings.effective_queue_url
+                if url:
+                    from dramatiq.brokers.redis import RedisBroker
+
+                    built: dramatiq.Broker = RedisBroker(
+                        url=url,
+                        middleware=middleware,
+                        namespace=settings.queue_namespace,
+                        heartbeat_timeout=settings.queue_heartbeat_timeout_ms,
+                        maintenance_chance=settings.queue_maintenance_chance,
+                    )
+                else:
+                    built = StubBroker(middleware=middleware)
+                dramatiq.set_broker(built)
+                _actor = dramatiq.actor(_run_job, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, broker=built,
+                                        max_retries=0)
+                _broker = built
+    return _broker
+
+
+def enqueue(job_id: uuid.UUID) -> None:
+    """Send the job to a worker. A broker error is logged, not raised: the job row stays ``queued`` and
+    the recovery sweep enqueues it again."""
+    if _sink is not None:
+        _sink(job_id)
+        return
+    broker()
+    assert _actor is not None
+    try:
+        _actor.send(str(job_id))
+    except Exception:  # pragma: no cover - broker down: the sweep re-enqueues queued jobs
+        log.warning("could not enqueue job %s", job_id, exc_info=True)
+
+
+def set_sink(sink: Callable[[uuid.UUID], None] | None) -> None:
+    """Send job ids to ``sink`` instead of the broker (service tests run them with ``runner.run``)."""
+    global _sink
+    _sink = sink
+
+
+def reset() -> None:
+    """Forget the broker and actor (tests; the next use builds them from the settings again)."""
+    global _broker, _actor
+    with _lock:
+        _broker = None
+        _actor = None
+
+
+class InProcessWorker:
+    """A Dramatiq worker inside this process (embedded default and tests): ``start()``, then ``stop()``."""
+
+    def __init__(self, threads: int | None = None) -> None:
+        self.threads = threads or get_settings().job_worker_threads
+        self._worker: dramatiq.Worker | None = None
+
+    def start(self) -> None:
+        """Start consuming the queue on worker threads (async tasks run on Dramatiq's event-loop thread)."""
+        self._worker = dramatiq.Worker(broker(), worker_threads=self.threads, worker_timeout=100)
+        self._worker.start()
+
+    def stop(self, timeout_ms: int = 5000) -> None:
+        """Stop consuming; waits up to ``timeout_ms`` for running tasks (unfinished jobs are retried by
+        the next sweep)."""
+        if self._worker is not None:
+            self._worker.stop(timeout=timeout_ms)
+            self._worker = None
+
+    def join(self) -> None:
+        """Wait until every queued message was processed (tests)."""
+        if self._worker is not None:
+            self._worker.join()
+
+
+__all__ = ["ACTOR_NAME", "QUEUE_NAME", "InProcessWorker", "SweepMiddleware", "broker", "enqueue", "reset", "set_sink"]

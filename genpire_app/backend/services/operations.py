@@ -1,0 +1,39 @@
+"""Every held operation, registered explicitly by job kind (DESIGN.md §7.1).
+
+The runner (``jobs.runner.operations``), the worker and the recovery sweep look operations up here, so
+nothing depends on which service module happened to be imported first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+from genpire_app.backend.jobs.operation import Operation
+
+
+@lru_cache(maxsize=1)
+def registry() -> Mapping[str, Operation[Any, Any]]:
+    """``{job kind: operation}`` for every operation of the app."""
+    from genpire_app.backend.services.annotate import Annotate
+    from genpire_app.backend.services.approval import Approval
+    from genpire_app.backend.services.edits import Edit
+    from genpire_app.backend.services.front_view import FrontView, Iteration
+    from genpire_app.backend.services.retry_view import RetryView
+    from genpire_app.backend.services.techpacks import TechPackOperation
+    from genpire_app.backend.services.vectors import ViewSvg
+
+    ops: list[Operation[Any, Any]] = [
+        FrontView(), Iteration(), Approval(), RetryView(), Edit(), Annotate(), TechPackOperation(), ViewSvg(),
+    ]
+    return {str(op.kind): op for op in ops}
+
+
+def get(kind: str) -> Operation[Any, Any]:
+    """The operation of ``kind``.
+
+    Raises:
+        KeyError: unknown kind.
+    """
+    return registry()[kind]
