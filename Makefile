@@ -12,7 +12,7 @@ export REFLEX_USE_SYSTEM_BUN := 1
 export PATH := $(CURDIR)/$(TOOLS)/node_modules/.bin:$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test setup setup-dev migrate chromium e2e bench clean
+.PHONY: run worker test setup setup-dev migrate chromium e2e prod bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ migrate: setup
 run: migrate
 	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
+## A queue worker process (production: run one or more next to the web servers, same environment).
+## dramatiq_worker_timeout: an idle worker looks for messages every 100 ms (Dramatiq's default is 1 s).
+worker: setup
+	dramatiq_worker_timeout=100 $(BIN)/dramatiq genpire_app.backend.jobs.worker --processes 1 --threads 16
+
 ## Chromium from Debian for the browser tests (never a downloaded browser build)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
@@ -53,9 +58,14 @@ test: setup-dev
 e2e: setup-dev
 	$(BIN)/python -m pytest tests/e2e
 
-bench: setup
+## The production topology tier alone (needs PostgreSQL, Redis and moto's S3 server; see README)
+prod: setup-dev
+	$(BIN)/python -m pytest tests/prod
+
+bench: setup-dev
 	$(BIN)/python -m bench.pipeline
 	$(BIN)/python -m bench.edit
+	$(BIN)/python -m bench.ui_under_load
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .web .states reflex.lock

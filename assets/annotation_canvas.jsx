@@ -11,10 +11,13 @@
  *   noteText     text placed by the text tool
  *   clearSignal  number; every change removes all marks
  *   undoSignal   number; every change removes the last mark (n steps if it grew by n)
- *   onChange     called after every change with
- *                {dataUrl, region: [x0, y0, x1, y1] | null, count}
- *                dataUrl: PNG of the image with the marks, at the image's natural size
- *                region:  bounding box of all marks as fractions (0..1) of the image
+ *   submitSignal number; every change uploads the image with the marks (PNG, natural size)
+ *   uploadUrl    where the PNG is POSTed (same origin)
+ *   uploadToken  sent as the X-Upload-Token header
+ *   onChange     called after every change with {region: [x0, y0, x1, y1] | null, count}
+ *                region: bounding box of all marks as fractions (0..1) of the image
+ *   onUploaded   called after each upload with {key, region, count, error}
+ *                key: the server's storage key of the PNG ("" on error)
  *
  * Marks are stored in image fractions and drawn in natural-pixel space, so the
  * on-screen overlay (scaled to the displayed size) and the export are identical.
@@ -342,7 +345,11 @@ export function AnnotationCanvas({
   noteText = "",
   clearSignal = 0,
   undoSignal = 0,
+  submitSignal = 0,
+  uploadUrl = "",
+  uploadToken = "",
   onChange,
+  onUploaded,
   id,
   className,
   style,
@@ -358,7 +365,8 @@ export function AnnotationCanvas({
   const dragRef = useRef(null); // {pointerId, start, end, shift}
   const kbRef = useRef({ cursor: { x: 0.5, y: 0.5 }, anchor: null, visible: false });
   const onChangeRef = useRef(onChange);
-  const emitSeq = useRef(0);
+  const onUploadedRef = useRef(onUploaded);
+  const prevSubmit = useRef(submitSignal);
   const pendingEmit = useRef(false);
   const prevClear = useRef(clearSignal);
   const prevUndo = useRef(undoSignal);
@@ -370,6 +378,7 @@ export function AnnotationCanvas({
   const announceCount = useRef(0);
 
   onChangeRef.current = onChange;
+  onUploadedRef.current = onUploaded;
   marksRef.current = marks;
 
   const announce = useCallback((text) => {
@@ -471,10 +480,10 @@ export function AnnotationCanvas({
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [src]);
 
-  // ---- export + onChange -------------------------------------------------------------
-  const exportDataUrl = useCallback((list) => {
+  // ---- export, upload and onChange -----------------------------------------------------
+  const exportBlob = useCallback((list) => {
     const img = imgRef.current;
-    if (!img || !natural) return Promise.resolve("");
+    if (!img || !natural) return Promise.resolve(null);
     const W = natural.w, H = natural.h;
     const canvas = document.createElement("canvas");
     canvas.width = W;
@@ -485,16 +494,10 @@ export function AnnotationCanvas({
     for (const m of list) drawMark(ctx, m, W, H, M);
     return new Promise((resolve) => {
       try {
-        canvas.toBlob((blob) => {
-          if (!blob) return resolve("");
-          const reader = new FileReader();
-          reader.onload = () => resolve(String(reader.result));
-          reader.onerror = () => resolve("");
-          reader.readAsDataURL(blob);
-        }, "image/png");
+        canvas.toBlob((blob) => resolve(blob || null), "image/png");
       } catch (err) {
         // A cross-origin image without CORS taints the canvas.
-        resolve("");
+        resolve(null);
       }
     });
   }, [natural]);
@@ -502,15 +505,37 @@ export function AnnotationCanvas({
   useEffect(() => {
     if (!pendingEmit.current || !natural) return;
     pendingEmit.current = false;
-    const seq = ++emitSeq.current;
-    const list = marks;
-    const region = regionOf(list, natural.w, natural.h);
-    exportDataUrl(list).then((dataUrl) => {
-      if (seq !== emitSeq.current) return; // a newer change superseded this one
-      const cb = onChangeRef.current;
-      if (typeof cb === "function") cb({ dataUrl, region, count: list.length });
+    const cb = onChangeRef.current;
+    if (typeof cb === "function") cb({ region: regionOf(marks, natural.w, natural.h), count: marks.length });
+  }, [marks, natural]);
+
+  useEffect(() => {
+    if (submitSignal === prevSubmit.current) return;
+    prevSubmit.current = submitSignal;
+    const list = marksRef.current;
+    const report = (key, error) => {
+      const cb = onUploadedRef.current;
+      const region = natural ? regionOf(list, natural.w, natural.h) : null;
+      if (typeof cb === "function") cb({ key, region, count: list.length, error });
+    };
+    exportBlob(list).then(async (blob) => {
+      if (!blob) return report("", "The marked image could not be exported. Reload the page and try again.");
+      try {
+        const resp = await fetch(uploadUrl, {
+          method: "POST",
+          headers: { "Content-Type": "image/png", "X-Upload-Token": uploadToken || "" },
+          body: blob,
+          credentials: "same-origin",
+        });
+        const data = await resp.json().catch(() => ({}));
+        if (!resp.ok) return report("", data.detail || `The upload failed (${resp.status}).`);
+        report(String(data.key || ""), "");
+      } catch (err) {
+        report("", "The upload failed. Check your connection and try again.");
+      }
     });
-  }, [marks, natural, exportDataUrl]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [submitSignal]);
 
   // ---- clear / undo signals --------------------------------------------------------
   const undo = useCallback((steps = 1) => {

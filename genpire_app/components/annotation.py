@@ -13,21 +13,27 @@ Usage::
         note: str = ""
         clear_n: int = 0
         undo_n: int = 0
+        submit_n: int = 0
         count: int = 0
-        region: list[float] = []
-        _annotated: str = ""  # backend-only: do not send the PNG back to the browser
+        token: str = ""  # a short-lived upload token for the signed-in user
 
         @rx.event
-        def on_annotation(self, payload: dict):
-            self._annotated = payload["dataUrl"]  # "data:image/png;base64,..." natural size
-            self.region = payload["region"] or []  # [x0, y0, x1, y1] in 0..1, or None
-            self.count = payload["count"]
+        def on_change(self, payload: dict):
+            self.count = payload["count"]  # marks on the image; payload["region"] is [x0, y0, x1, y1] or None
+
+        @rx.event
+        def on_uploaded(self, payload: dict):
+            ...  # payload: {"key": staged storage key, "region": [...], "count": n, "error": ""}
 
     annotation_canvas(
         src="/views/front.png", tool=EditState.tool, note_text=EditState.note,
-        clear_signal=EditState.clear_n, undo_signal=EditState.undo_n,
-        on_change=EditState.on_annotation,
+        clear_signal=EditState.clear_n, undo_signal=EditState.undo_n, submit_signal=EditState.submit_n,
+        upload_url="/api/uploads/annotations", upload_token=EditState.token,
+        on_change=EditState.on_change, on_uploaded=EditState.on_uploaded,
     )
+
+The marked image (natural size, PNG, often several MB) never travels over the websocket: when
+``submit_signal`` changes, the component POSTs it to ``upload_url`` and reports the staged key.
 
 The toolbar (tool buttons, colour, note input, Undo/Clear, Submit) is the page's job: Undo and Clear
 increment ``undo_signal`` / ``clear_signal``.
@@ -54,11 +60,12 @@ class AnnotationCanvas(rx.Component):
 
     ``on_change`` fires after every change (a mark added, undo, clear, a new ``src``) with one dict::
 
-        {"dataUrl": "data:image/png;base64,...",  # image + marks, at the image's natural size
-         "region": [x0, y0, x1, y1] | None,       # bounding box of all marks, fractions 0..1
-         "count": 3}                               # number of marks
+        {"region": [x0, y0, x1, y1] | None,  # bounding box of all marks, fractions 0..1
+         "count": 3}                          # number of marks
 
-    ``dataUrl`` is ``""`` if the browser refused to export (a cross-origin image without CORS).
+    ``on_uploaded`` fires after each ``submit_signal`` change with ``{"key", "region", "count", "error"}``:
+    the storage key of the uploaded PNG (image + marks at natural size), or an error sentence when the
+    export or the upload failed (e.g. a cross-origin image without CORS, 413 too large).
     Accessibility: the drawing surface is focusable, ``role="img"`` with the label
     "Annotation canvas, N marks"; a polite live region announces each change; arrow keys + Enter
     draw without a pointer, Ctrl/Cmd+Z, Backspace or Delete undo.
@@ -74,9 +81,15 @@ class AnnotationCanvas(rx.Component):
     note_text: rx.Var[str] = field(doc="Text placed by the text tool (empty: the click is ignored and announced).")
     clear_signal: rx.Var[int] = field(doc="Change this number to remove all marks.")
     undo_signal: rx.Var[int] = field(doc="Change this number to remove the last mark (n marks if it grows by n).")
+    submit_signal: rx.Var[int] = field(doc="Change this number to upload the marked image (then on_uploaded fires).")
+    upload_url: rx.Var[str] = field(doc="Where the marked PNG is POSTed (same origin), e.g. /api/uploads/annotations.")
+    upload_token: rx.Var[str] = field(doc="Sent as the X-Upload-Token header of the upload.")
 
     on_change: rx.EventHandler[passthrough_event_spec(dict)] = field(
-        doc="Called after every change with {dataUrl, region, count}; handler signature (self, payload: dict)."
+        doc="Called after every change with {region, count}; handler signature (self, payload: dict)."
+    )
+    on_uploaded: rx.EventHandler[passthrough_event_spec(dict)] = field(
+        doc="Called after an upload with {key, region, count, error}; handler signature (self, payload: dict)."
     )
 
 

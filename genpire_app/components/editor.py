@@ -11,8 +11,8 @@ import reflex as rx
 
 from genpire_app.components.annotation import annotation_canvas
 from genpire_app.components.layout import section_card, spend_button, text_area_field
-from genpire_app.state.editor import VIEW_NAMES
-from genpire_app.state.editor import EditorState as E
+from genpire_app.state.editor import ANNOTATION_UPLOAD_URL, VIEW_NAMES
+from genpire_app.state.ai_designer import DesignerState as E
 
 
 def _bubble(m: rx.Var) -> rx.Component:
@@ -97,7 +97,7 @@ def chat_panel() -> rx.Component:
                     accept={"image/png": [".png"], "image/jpeg": [".jpg", ".jpeg"]},
                     multiple=False,
                     max_files=1,
-                    on_drop=E.stage_attachment,
+                    on_drop=E.stage_attachment(rx.upload_files_chunk(upload_id="chat-attachment")),
                     class_name="gp-dropzone",
                     border=f"1px dashed {rx.color('gray', 7)}",
                     border_radius="8px",
@@ -116,7 +116,7 @@ def chat_panel() -> rx.Component:
                     E.edit_cost_label,
                     desc_id="send-cost",
                     icon="send",
-                    on_click=E.send,
+                    on_click=E.send(E.intents["edit"]),
                     loading=E.busy == "edit",
                     disabled=E.busy != "",
                 ),
@@ -171,7 +171,11 @@ def _annotation_tools() -> rx.Component:
                     note_text=E.note_text,
                     clear_signal=E.clear_signal,
                     undo_signal=E.undo_signal,
+                    submit_signal=E.submit_signal,
+                    upload_url=ANNOTATION_UPLOAD_URL,
+                    upload_token=E.upload_token,
                     on_change=E.annotation_changed,
+                    on_uploaded=E.annotation_uploaded,
                     width="100%",
                 ),
                 width="100%",
@@ -203,10 +207,9 @@ def _annotation_tools() -> rx.Component:
                 E.annotate_cost_label,
                 desc_id="annotate-cost",
                 icon="check",
-                on_click=E.submit_annotation,
-                loading=E.busy == "annotate",
-                # Enabled once the server holds the marked image (it arrives a moment after the drawing).
-                disabled=(E.busy != "") | (E.annotation_marks == 0),
+                on_click=E.request_annotation(E.intents["annotate"]),
+                loading=E.uploading | (E.busy == "annotate"),
+                disabled=(E.busy != "") | (E.annotation_marks == 0) | E.uploading,
             ),
             width="100%",
         ),
@@ -240,7 +243,7 @@ def view_dialog() -> rx.Component:
                         rx.button(rx.icon("pencil", size=14, aria_hidden="true"), "Annotate", on_click=E.start_annotation,
                                   disabled=E.busy != ""),
                         rx.button(rx.icon("download", size=14, aria_hidden="true"), "Download SVG", variant="soft",
-                                  on_click=E.download_svg),
+                                  on_click=E.download_svg(E.intents["svg"])),
                         rx.spacer(),
                         rx.dialog.close(rx.button("Close", variant="soft", color_scheme="gray")),
                         spacing="2",
@@ -295,7 +298,7 @@ def _revision_item(rev: rx.Var) -> rx.Component:
                         desc_id="rev-techpack-cost-" + rev.number.to_string(),
                         size="1",
                         variant="soft",
-                        on_click=E.tech_pack_for(rev.number),
+                        on_click=E.generate_tech_pack(E.intents["tech_pack"], rev.number),
                         disabled=E.busy != "",
                     ),
                     spacing="2",
@@ -336,20 +339,20 @@ def revision_details_dialog() -> rx.Component:
     """The details of one revision: what changed, when, and its five views."""
     return rx.dialog.root(
         rx.dialog.content(
-            rx.dialog.title(E.details["title"].to(str)),
+            rx.dialog.title(E.details.title),
             rx.vstack(
-                rx.text(E.details["label"].to(str), size="2"),
-                rx.text("Type: ", E.details["kind"].to(str), " · ", E.details["date"].to(str), size="1",
+                rx.text(E.details.label, size="2"),
+                rx.text("Type: ", E.details.kind, " · ", E.details.date, size="1",
                         color=rx.color("gray", 10)),
-                rx.cond(E.details["edited"].to(str) != "",
-                        rx.text("Changed views: ", E.details["edited"].to(str), size="1")),
+                rx.cond(E.details.edited != "",
+                        rx.text("Changed views: ", E.details.edited, size="1")),
                 rx.grid(
                     rx.foreach(
                         E.details_thumbs,
                         lambda t: rx.vstack(
-                            rx.image(src=t["url"], alt=E.details["title"].to(str) + ": " + t["view"], width="100%",
+                            rx.image(src=t.url, alt=E.details.title + ": " + t.view, width="100%",
                                      object_fit="contain", background="white", border_radius="6px"),
-                            rx.text(t["view"], size="1", aria_hidden="true"),
+                            rx.text(t.view, size="1", aria_hidden="true"),
                             spacing="1",
                         ),
                     ),
@@ -380,15 +383,15 @@ def tech_pack_list() -> rx.Component:
                     E.tech_packs,
                     lambda t: rx.hstack(
                         rx.icon("file-text", size=16, aria_hidden="true"),
-                        rx.link("Tech pack · " + t["label"], href=t["href"]),
+                        rx.link("Tech pack · " + t.label, href=t.href),
                         rx.cond(
-                            t["active"] != "",
+                            t.active,
                             rx.badge("Active", color_scheme="green", variant="soft"),
-                            rx.button("Set active", size="1", variant="ghost", on_click=E.make_tech_pack_active(t["id"]),
-                                      aria_label="Make the tech pack of " + t["label"] + " active"),
+                            rx.button("Set active", size="1", variant="ghost", on_click=E.make_tech_pack_active(t.id),
+                                      aria_label="Make the tech pack of " + t.label + " active"),
                         ),
                         rx.spacer(),
-                        rx.text(t["date"], size="1", color=rx.color("gray", 10)),
+                        rx.text(t.date, size="1", color=rx.color("gray", 10)),
                         width="100%",
                         align="center",
                     ),

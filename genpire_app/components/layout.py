@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import reflex as rx
-import reflex_local_auth
 
 from genpire_app.state.session import SessionState
 
@@ -72,19 +71,19 @@ def offline_banner() -> rx.Component:
 def _notification_row(n: rx.Var) -> rx.Component:
     return rx.box(
         rx.hstack(
-            rx.cond(n["unread"] != "", rx.box(width="8px", height="8px", border_radius="50%",
+            rx.cond(n.unread, rx.box(width="8px", height="8px", border_radius="50%",
                                                background=rx.color("indigo", 9), flex_shrink="0",
                                                aria_label="unread")),
             rx.vstack(
-                rx.text(n["title"], weight="medium", size="2"),
-                rx.text(n["message"], size="1", color=rx.color("gray", 11)),
-                rx.text(n["time"], size="1", color=rx.color("gray", 9)),
+                rx.text(n.title, weight="medium", size="2"),
+                rx.text(n.message, size="1", color=rx.color("gray", 11)),
+                rx.text(n.time, size="1", color=rx.color("gray", 9)),
                 spacing="0",
             ),
             align="start",
             spacing="2",
         ),
-        on_click=SessionState.open_notification(n["link"]),
+        on_click=SessionState.open_notification(n.link),
         padding="8px",
         border_radius="8px",
         cursor="pointer",
@@ -204,13 +203,14 @@ def loading_screen(message: str = "Loading…") -> rx.Component:
 
 
 def protected(page: Callable[[], rx.Component]) -> Callable[[], rx.Component]:
-    """Only for signed-in users: others are sent to the sign-in page (reflex-local-auth's redirect)."""
+    """Only for signed-in users: the page's ``on_load`` checks the session and sends anyone else to the
+    sign-in page; until then a loading screen shows."""
 
     def wrapped() -> rx.Component:
         return rx.cond(
-            reflex_local_auth.LoginState.is_hydrated & reflex_local_auth.LoginState.is_authenticated,
+            SessionState.session_checked & SessionState.signed_in,
             page(),
-            rx.box(loading_screen("Checking your session…"), on_mount=reflex_local_auth.LoginState.redir),
+            loading_screen("Checking your session…"),
         )
 
     wrapped.__name__ = page.__name__

@@ -42,7 +42,7 @@ def upload_zone(
         upload_id: Reflex upload id (also used for element ids).
         label: accessible name of the file input, e.g. "Logo" or "Design file".
         hint: format and size limits shown in the zone.
-        on_drop: event handler receiving ``list[rx.UploadFile]``.
+        on_drop: a background upload handler receiving ``rx.UploadChunkIterator`` (streamed).
         file_name / preview / error / busy: state vars shown under the zone.
         on_clear: event removing the chosen file.
     """
@@ -68,7 +68,7 @@ def upload_zone(
         accept=ACCEPT,
         multiple=False,
         max_files=1,
-        on_drop=on_drop,
+        on_drop=on_drop(rx.upload_files_chunk(upload_id=upload_id)),
         class_name="gp-dropzone",
         border=rx.cond(error != "", f"1.5px dashed {rx.color('red', 8)}", f"1.5px dashed {rx.color('gray', 7)}"),
         border_radius="12px",

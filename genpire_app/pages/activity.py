@@ -14,20 +14,20 @@ STATUSES = [ALL, "succeeded", "failed", "refused"]
 
 def _row(r: rx.Var) -> rx.Component:
     return rx.el.tr(
-        rx.el.td(r["time"], style={"whiteSpace": "nowrap"}),
-        rx.el.td(r["operation"]),
-        rx.el.td(rx.cond(r["product_href"] != "", rx.link(r["product"], href=r["product_href"]), r["product"])),
-        rx.el.td(r["provider"]),
+        rx.el.td(r.time, style={"whiteSpace": "nowrap"}),
+        rx.el.td(r.operation),
+        rx.el.td(rx.cond(r.product_href != "", rx.link(r.product, href=r.product_href), r.product)),
+        rx.el.td(r.provider),
         rx.el.td(
             rx.badge(
-                r["status"],
-                color_scheme=rx.match(r["status"], ("succeeded", "green"), ("failed", "red"), "amber"),
+                r.status,
+                color_scheme=rx.match(r.status, ("succeeded", "green"), ("failed", "red"), "amber"),
                 variant="soft",
             )
         ),
-        rx.el.td(r["tokens"]),
-        rx.el.td(r["ms"]),
-        rx.el.td(rx.text(r["detail"], size="1", color=rx.color("gray", 11), max_width="280px", trim="both")),
+        rx.el.td(r.tokens),
+        rx.el.td(r.ms),
+        rx.el.td(rx.text(r.detail, size="1", color=rx.color("gray", 11), max_width="280px", trim="both")),
     )
 
 

@@ -23,8 +23,9 @@ from genpire_app.components.layout import (
     text_area_field,
 )
 from genpire_app.state.designer import QUICK_EDITS
-from genpire_app.state.designer import DesignerState as S
-from genpire_app.state.editor import EditorState as E
+from genpire_app.state.ai_designer import DesignerState as S
+
+E = S  # one state for the whole page (state/ai_designer.py)
 
 
 def _status_icon(status: rx.Var) -> rx.Component:
@@ -64,7 +65,7 @@ def _hero() -> rx.Component:
     """The selected front-view iteration, large, with an overlay while a new one is generated."""
     return _image_frame(
         rx.image(
-            src=S.selected["url"],
+            src=S.selected.url,
             alt="Front view",
             width="100%",
             height="100%",
@@ -90,13 +91,13 @@ def _version_pills() -> rx.Component:
         rx.foreach(
             S.approvals,
             lambda a: rx.button(
-                a["label"],
+                a.label,
                 size="1",
                 radius="full",
-                variant=rx.cond(S.selected["id"] == a["id"], "solid", "soft"),
-                aria_pressed=rx.cond(S.selected["id"] == a["id"], "true", "false"),
-                on_click=S.select_version(a["id"]),
-                title=rx.cond(a["feedback"] != "", "Changes requested: " + a["feedback"], "Version " + a["label"]),
+                variant=rx.cond(S.selected.id == a.id, "solid", "soft"),
+                aria_pressed=rx.cond(S.selected.id == a.id, "true", "false"),
+                on_click=S.select_version(a.id),
+                title=rx.cond(a.feedback != "", "Changes requested: " + a.feedback, "Version " + a.label),
             ),
         ),
         spacing="2",
@@ -131,7 +132,7 @@ def _feedback_panel() -> rx.Component:
             S.price_iteration,
             desc_id="regenerate-cost",
             icon="refresh-cw",
-            on_click=S.regenerate,
+            on_click=S.regenerate(S.intents["iterate"]),
             loading=S.busy == "iterate",
             disabled=S.busy != "",
         ),
@@ -157,15 +158,15 @@ def _approval() -> rx.Component:
                     color=rx.color("gray", 11),
                 ),
                 rx.cond(
-                    S.selected["notes"] != "",
-                    rx.callout(S.selected["notes"], icon="info", size="1", color_scheme="gray", width="100%"),
+                    S.selected.notes != "",
+                    rx.callout(S.selected.notes, icon="info", size="1", color_scheme="gray", width="100%"),
                 ),
                 spend_button(
                     "Approve & Generate All Views",
                     S.price_remaining,
                     desc_id="approve-cost",
                     icon="check",
-                    on_click=S.approve,
+                    on_click=S.approve(S.intents["approve"]),
                     loading=S.busy == "approve",
                     disabled=S.busy != "",
                     size="3",
@@ -224,7 +225,7 @@ def _front_failed() -> rx.Component:
                 S.price_iteration,
                 desc_id="retry-cost",
                 icon="refresh-cw",
-                on_click=S.generate_front,
+                on_click=S.generate_front(S.intents["front"]),
                 loading=S.busy == "front",
                 disabled=S.busy != "",
             ),
@@ -238,7 +239,7 @@ def _generating_views() -> rx.Component:
     """Per-view progress while back, side, top and bottom are generated concurrently."""
     return rx.grid(
         _image_frame(
-            rx.image(src=S.selected["url"], alt="Front view", width="100%", height="100%", object_fit="contain"),
+            rx.image(src=S.selected.url, alt="Front view", width="100%", height="100%", object_fit="contain"),
             aspect_ratio="1",
             max_width="480px",
         ),
@@ -250,10 +251,10 @@ def _generating_views() -> rx.Component:
                     rx.foreach(
                         S.progress_rows,
                         lambda row: rx.hstack(
-                            _status_icon(row["status"]),
-                            rx.text(row["label"], size="2"),
+                            _status_icon(row.status),
+                            rx.text(row.label, size="2"),
                             rx.spacer(),
-                            _status_text(row["status"]),
+                            _status_text(row.status),
                             width="100%",
                             align="center",
                         ),
@@ -278,7 +279,7 @@ def _generating_views() -> rx.Component:
 def _view_tile(view: rx.Var) -> rx.Component:
     return rx.el.button(
         rx.box(
-            rx.image(src=view["thumb"], alt=view["label"], class_name="gp-view-img", width="100%", height="100%",
+            rx.image(src=view.thumb, alt=view.label, class_name="gp-view-img", width="100%", height="100%",
                      object_fit="contain"),
             background="white",
             aspect_ratio="1",
@@ -286,11 +287,11 @@ def _view_tile(view: rx.Var) -> rx.Component:
             overflow="hidden",
             border=f"1px solid {rx.color('gray', 5)}",
         ),
-        rx.text(view["label"], size="2", weight="medium", margin_top="6px", aria_hidden="true"),
+        rx.text(view.label, size="2", weight="medium", margin_top="6px", aria_hidden="true"),
         class_name="gp-view-tile",
-        on_click=E.open_view(view),
+        on_click=E.open_view(view.id),
         type="button",
-        title="Zoom " + view["label"],
+        title="Zoom " + view.label,
         style={"background": "none", "border": "none", "padding": 0, "cursor": "zoom-in", "textAlign": "left",
                "width": "100%"},
     )
@@ -308,7 +309,7 @@ def _missing_tile(view: rx.Var) -> rx.Component:
                                style={"marginLeft": "6px", "opacity": 0.8}),
                     size="1",
                     variant="soft",
-                    on_click=S.regenerate_missing(view),
+                    on_click=S.regenerate_missing(view, S.intents["retry_view"]),
                     loading=S.busy == "view:" + view,
                     disabled=S.busy != "",
                     aria_label="Retry the " + view + " view",
@@ -339,7 +340,7 @@ def _views_ready() -> rx.Component:
                 S.price_tech_pack,
                 desc_id="techpack-cost",
                 icon="file-text",
-                on_click=S.generate_tech_pack,
+                on_click=S.generate_tech_pack(S.intents["tech_pack"], -1),
                 loading=S.busy == "tech_pack",
                 disabled=S.busy != "",
             ),

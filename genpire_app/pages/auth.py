@@ -1,4 +1,4 @@
-"""``/signup`` and ``/login``: e-mail and password forms (reflex-local-auth sessions, bcrypt hashes)."""
+"""``/signup`` and ``/login``: e-mail and password forms (sessions of services.accounts, bcrypt hashes)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import reflex as rx
 
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.components.layout import brand
-from genpire_app.state.session import AuthState as S
+from genpire_app.state.auth import AuthState as S
 
 
 def _field(label: str, name: str, kind: str, error: rx.Var, autocomplete: str) -> rx.Component:

@@ -29,10 +29,10 @@ def _logo_field() -> rx.Component:
         label="Logo",
         hint="PNG or JPG, up to 2 MB. Placed on the product.",
         on_drop=S.stage_logo,
-        file_name=S.logo_name,
-        preview=S.logo_preview,
-        error=S.logo_error,
-        busy=S.logo_busy,
+        file_name=S.logo.name,
+        preview=S.logo.preview,
+        error=S.logo.error,
+        busy=S.logo.busy,
         on_clear=S.clear_logo,
     )
 
@@ -126,10 +126,10 @@ def _upload_tab() -> rx.Component:
             label="Design file",
             hint="PNG or JPG, up to 5 MB: a sketch, render or photo of the product.",
             on_drop=S.stage_design,
-            file_name=S.design_name,
-            preview=S.design_preview,
-            error=S.design_error,
-            busy=S.design_busy,
+            file_name=S.design.name,
+            preview=S.design.preview,
+            error=S.design.error,
+            busy=S.design.busy,
             on_clear=S.clear_design,
         ),
         rx.vstack(
@@ -228,8 +228,8 @@ def product_card(item: rx.Var) -> rx.Component:
             rx.vstack(
                 rx.box(
                     rx.cond(
-                        item["thumb"] != "",
-                        rx.image(src=item["thumb"], alt="", width="100%", height="100%", object_fit="contain"),
+                        item.thumb != "",
+                        rx.image(src=item.thumb, alt="", width="100%", height="100%", object_fit="contain"),
                         rx.center(rx.icon("image", size=28, color=rx.color("gray", 8)), height="100%"),
                     ),
                     height="150px",
@@ -238,12 +238,12 @@ def product_card(item: rx.Var) -> rx.Component:
                     border_radius="8px",
                     overflow="hidden",
                 ),
-                rx.text(item["name"], weight="medium", size="2", trim="both", color=rx.color("gray", 12)),
+                rx.text(item.name, weight="medium", size="2", trim="both", color=rx.color("gray", 12)),
                 rx.hstack(
                     rx.badge(
-                        item["status"],
+                        item.status,
                         color_scheme=rx.match(
-                            item["status_key"],
+                            item.status_key,
                             ("images_generated", "green"),
                             ("failed", "red"),
                             ("front_view_ready", "amber"),
@@ -252,7 +252,7 @@ def product_card(item: rx.Var) -> rx.Component:
                         variant="soft",
                     ),
                     rx.spacer(),
-                    rx.text(item["date"], size="1", color=rx.color("gray", 10)),
+                    rx.text(item.date, size="1", color=rx.color("gray", 10)),
                     width="100%",
                     align="center",
                 ),
@@ -260,9 +260,9 @@ def product_card(item: rx.Var) -> rx.Component:
             ),
             width="100%",
         ),
-        href=item["href"],
+        href=item.href,
         underline="none",
-        aria_label=item["name"],
+        aria_label=item.name,
     )
 
 

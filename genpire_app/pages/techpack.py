@@ -23,7 +23,7 @@ def _table(headers: list[str], rows: rx.Var, keys: list[str], caption: str) -> r
         rx.el.table(
             rx.el.caption(caption, class_name="sr-only"),
             rx.el.thead(rx.el.tr(*[rx.el.th(h, scope="col") for h in headers])),
-            rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(*[rx.el.td(r[k]) for k in keys]))),
+            rx.el.tbody(rx.foreach(rows, lambda r: rx.el.tr(*[rx.el.td(getattr(r, k)) for k in keys]))),
             class_name="gp-table",
         ),
         class_name="gp-table-wrap",
@@ -44,7 +44,7 @@ def _views() -> rx.Component:
             S.views,
             lambda v: rx.vstack(
                 rx.box(
-                    rx.image(src=v["url"], alt=v["label"], width="100%", height="100%", object_fit="contain"),
+                    rx.image(src=v.url, alt=v.label, width="100%", height="100%", object_fit="contain"),
                     background="white",
                     aspect_ratio="1",
                     border_radius="8px",
@@ -52,7 +52,7 @@ def _views() -> rx.Component:
                     overflow="hidden",
                     width="100%",
                 ),
-                rx.text(v["label"], size="1", color=rx.color("gray", 11), aria_hidden="true"),
+                rx.text(v.label, size="1", color=rx.color("gray", 11), aria_hidden="true"),
                 spacing="1",
             ),
         ),
@@ -92,11 +92,11 @@ def _content() -> rx.Component:
         _section("Product views", _views(), anchor="tp-views"),
         _section(
             "Overview",
-            rx.text(S.overview["overview"], size="2"),
+            rx.text(S.overview.overview, size="2"),
             rx.grid(
-                _kv("Suggested retail price", S.overview["price"]),
-                _kv("Estimated lead time", S.overview["lead_time"]),
-                _kv("Care instructions", S.overview["care"]),
+                _kv("Suggested retail price", S.overview.price),
+                _kv("Estimated lead time", S.overview.lead_time),
+                _kv("Care instructions", S.overview.care),
                 columns=rx.breakpoints(initial="1", sm="3"),
                 spacing="4",
                 width="100%",
@@ -119,12 +119,12 @@ def _content() -> rx.Component:
                 rx.foreach(
                     S.palette,
                     lambda c: rx.hstack(
-                        rx.box(width="44px", height="44px", border_radius="8px", background=c["hex"],
-                               border=f"1px solid {rx.color('gray', 6)}", role="img", aria_label=c["name"] + " swatch"),
+                        rx.box(width="44px", height="44px", border_radius="8px", background=c.hex,
+                               border=f"1px solid {rx.color('gray', 6)}", role="img", aria_label=c.name + " swatch"),
                         rx.vstack(
-                            rx.text(c["name"], weight="medium", size="2"),
-                            rx.text(c["hex"], " · ", c["type"], size="1", color=rx.color("gray", 10)),
-                            rx.text(c["pantone"], size="1", color=rx.color("gray", 10)),
+                            rx.text(c.name, weight="medium", size="2"),
+                            rx.text(c.hex, " · ", c.type, size="1", color=rx.color("gray", 10)),
+                            rx.text(c.pantone, size="1", color=rx.color("gray", 10)),
                             spacing="0",
                         ),
                         align="center",
@@ -158,12 +158,12 @@ def _content() -> rx.Component:
         ),
         _section(
             "Packaging",
-            rx.text(S.packaging["description"], size="2"),
+            rx.text(S.packaging.description, size="2"),
             rx.grid(
-                _kv("Type", S.packaging["type"]),
-                _kv("Dimensions", S.packaging["dimensions"]),
-                _kv("Branding", S.packaging["branding"]),
-                _kv("Sustainability", S.packaging["sustainability"]),
+                _kv("Type", S.packaging.type),
+                _kv("Dimensions", S.packaging.dimensions),
+                _kv("Branding", S.packaging.branding),
+                _kv("Sustainability", S.packaging.sustainability),
                 columns=rx.breakpoints(initial="1", sm="2"),
                 spacing="4",
                 width="100%",

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from typing import Any
 
 import reflex as rx
 
@@ -13,10 +15,35 @@ PER_PAGE = 20
 ALL = "all"
 
 
-class ActivityState(SessionState):
-    """Rows of ``ai_operation_logs`` as display strings, one page at a time."""
+@dataclasses.dataclass
+class ActivityRow:
+    """One provider call as shown: time, operation, provider and model, status, tokens, time taken
+    (milliseconds), product name and link, and the input summary or the error."""
 
-    rows: list[dict[str, str]] = []
+    time: str = ""
+    operation: str = ""
+    provider: str = ""
+    status: str = ""
+    tokens: str = ""
+    ms: str = ""
+    product: str = ""
+    product_href: str = ""
+    detail: str = ""
+
+
+def _row(r: dict[str, Any]) -> ActivityRow:
+    return ActivityRow(
+        r["created_at"].strftime("%d %b %Y %H:%M:%S"), str(r["operation"]).replace("_", " "),
+        f"{r['provider']} · {r['model']}", str(r["status"]), f"{r['input_tokens']} / {r['output_tokens']}",
+        f"{r['processing_ms']} ms", str(r["product_name"]) or "—",
+        f"/ai-designer?projectId={r['product_id']}" if r["product_id"] else "", str(r["error"] or r["input_summary"]),
+    )
+
+
+class ActivityState(SessionState):
+    """Rows of ``ai_operation_logs``, one page at a time."""
+
+    rows: list[ActivityRow] = []
     operations: list[str] = []
     operation: str = ALL
     status: str = ALL
@@ -29,67 +56,70 @@ class ActivityState(SessionState):
         """Number of pages."""
         return max(1, -(-self.total // PER_PAGE))
 
-    async def _load(self) -> None:
-        uid = self.user_id
-        if uid is None:
-            return
+    async def _load(self, uid: int) -> None:
         rows, total = await asyncio.to_thread(
-            activity.list_operations,
-            user_id=uid,
-            operation="" if self.operation == ALL else self.operation,
-            status="" if self.status == ALL else self.status,
-            page=self.page,
-            per_page=PER_PAGE,
+            activity.list_operations, user_id=uid, operation="" if self.operation == ALL else self.operation,
+            status="" if self.status == ALL else self.status, page=self.page, per_page=PER_PAGE,
         )
-        self.total = total
-        self.rows = [
-            {
-                "time": r["created_at"].strftime("%d %b %Y %H:%M:%S"),
-                "operation": str(r["operation"]).replace("_", " "),
-                "provider": f"{r['provider']} · {r['model']}",
-                "status": str(r["status"]),
-                "tokens": f"{r['input_tokens']} / {r['output_tokens']}",
-                "ms": f"{r['processing_ms']} ms",
-                "product": str(r["product_name"]) or "—",
-                "product_href": f"/ai-designer?projectId={r['product_id']}" if r["product_id"] else "",
-                "detail": str(r["error"] or r["input_summary"]),
-            }
-            for r in rows
-        ]
-        self.loaded = True
+        async with self:
+            self.total, self.rows, self.loaded = total, [_row(r) for r in rows], True
 
-    @rx.event
+    async def _reload(self) -> None:
+        uid = await self._uid()
+        if uid is not None:
+            await self._load(uid)
+
+    @rx.event(background=True)
     async def load(self):
         """Page load."""
-        if self.user_id is None:
+        uid = await self._open_page()
+        if uid is None:
+            yield rx.redirect("/login")
             return
-        await self._refresh_header()
-        self.page = 1
-        self.operations = await asyncio.to_thread(activity.operation_names, user_id=self.user_id)
-        await self._load()
+        names = await asyncio.to_thread(activity.operation_names, user_id=uid)
+        async with self:
+            self.page, self.operations = 1, names
+        await self._load(uid)
 
-    @rx.event
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A push event: new provider calls may have been logged (not by progress alone)."""
+        try:
+            uid = await self._uid() if set(event.get("topics") or ()) - {"job"} else None
+            if uid is not None:
+                await self._reload_header(uid)
+                await self._load(uid)
+        finally:
+            await self._pushed(event)
+
+    @rx.event(background=True)
     async def set_operation(self, value: str):
         """Filter by operation."""
-        self.operation, self.page = value, 1
-        await self._load()
+        async with self:
+            self.operation, self.page = value, 1
+        await self._reload()
 
-    @rx.event
+    @rx.event(background=True)
     async def set_status(self, value: str):
         """Filter by status."""
-        self.status, self.page = value, 1
-        await self._load()
+        async with self:
+            self.status, self.page = value, 1
+        await self._reload()
 
-    @rx.event
+    @rx.event(background=True)
     async def next_page(self):
         """Next page."""
-        if self.page < self.page_count:
+        async with self:
+            if self.page >= self.page_count:
+                return
             self.page += 1
-            await self._load()
+        await self._reload()
 
-    @rx.event
+    @rx.event(background=True)
     async def prev_page(self):
         """Previous page."""
-        if self.page > 1:
+        async with self:
+            if self.page <= 1:
+                return
             self.page -= 1
-            await self._load()
+        await self._reload()

@@ -3,22 +3,40 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from typing import Any
 
 import reflex as rx
 
-from genpire_app.backend import imaging
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.providers.base import PromptContext, ProviderError
 from genpire_app.backend.services import credits, products, staging
 from genpire_app.backend.services.ratelimit import RateLimited, limiter
 from genpire_app.backend.storage import get_storage, sign_path
+from genpire_app.state.rows import ProductCard
 from genpire_app.state.session import SessionState
+from genpire_app.state.uploads import receive_image
 
 PER_PAGE = 9
 
 
 def _split(text: str) -> tuple[str, ...]:
     return tuple(p.strip() for p in text.replace(";", ",").split(",") if p.strip())
+
+
+@dataclasses.dataclass
+class UploadField:
+    """What a file field shows: the chosen file's label, a preview data URL, an error, a busy flag."""
+
+    name: str = ""
+    preview: str = ""
+    error: str = ""
+    busy: bool = False
+
+
+def _card(r: products.ProductSummary) -> ProductCard:
+    return ProductCard(r.id, r.name, products.status_label(r.status), r.status, r.created_at.strftime("%d %b %Y"),
+                       sign_path(r.thumbnail_key) if r.thumbnail_key else "", f"/ai-designer?projectId={r.id}")
 
 
 class DashboardState(SessionState):
@@ -32,26 +50,16 @@ class DashboardState(SessionState):
     colors: str = ""
     product_goal: str = ""
     style_keywords: list[str] = []
-
-    logo_name: str = ""
-    logo_preview: str = ""
-    logo_error: str = ""
-    logo_busy: bool = False
-    design_name: str = ""
-    design_preview: str = ""
-    design_error: str = ""
-    design_busy: bool = False
-    _logo_key: str = ""
-    _logo_mime: str = ""
-    _design_key: str = ""
-    _design_mime: str = ""
+    logo: UploadField = UploadField()
+    design: UploadField = UploadField()
+    _staged: dict[str, str] = {}
 
     idea_error: str = ""
     form_error: str = ""
     creating: bool = False
     improving: bool = False
 
-    items: list[dict[str, str]] = []
+    items: list[ProductCard] = []
     page: int = 1
     total: int = 0
     loading_items: bool = True
@@ -72,58 +80,74 @@ class DashboardState(SessionState):
         return format_credits(get_settings().prices.minimum_to_create)
 
     @rx.var
+    def minimum_breakdown(self) -> str:
+        """What the minimum pays for, from the price table, e.g. "1 credit for the front view, 2 credits
+        for the other four views"."""
+        prices = get_settings().prices
+        return (f"{format_credits(prices.front_view)} for the front view, "
+                f"{format_credits(prices.remaining_views)} for the other four views")
+
+    @rx.var
     def front_view_cost(self) -> str:
         """Cost of the front view generated right after creation."""
         return format_credits(get_settings().prices.front_view)
 
     # ------------------------------------------------------------------ loading
 
-    @rx.event
+    async def _load_items(self, uid: int) -> None:
+        page = self.page
+        rows, total = await asyncio.to_thread(products.list_products, user_id=uid, page=page, per_page=PER_PAGE)
+        if not rows and total and page > 1:
+            page = max(1, -(-total // PER_PAGE))
+            rows, total = await asyncio.to_thread(products.list_products, user_id=uid, page=page, per_page=PER_PAGE)
+        cards = [_card(r) for r in rows]
+        async with self:
+            self.page, self.total, self.items, self.loading_items = page, total, cards, False
+
+    @rx.event(background=True)
     async def load(self):
-        """Page load: header numbers and the first page of products."""
-        if self.user_id is None:
-            return
-        self.creating = False
-        await self._refresh_header()
-        await self._load_items()
-
-    async def _load_items(self) -> None:
-        uid = self.user_id
+        """Page load: session, header numbers and the first page of products."""
+        uid = await self._open_page()
         if uid is None:
+            yield rx.redirect("/login")
             return
-        self.loading_items = True
-        rows, total = await asyncio.to_thread(products.list_products, user_id=uid, page=self.page, per_page=PER_PAGE)
-        if rows == [] and total and self.page > 1:
-            self.page = max(1, -(-total // PER_PAGE))
-            rows, total = await asyncio.to_thread(products.list_products, user_id=uid, page=self.page, per_page=PER_PAGE)
-        self.total = total
-        self.items = [
-            {
-                "id": r.id,
-                "name": r.name,
-                "status": products.status_label(r.status),
-                "status_key": r.status,
-                "date": r.created_at.strftime("%d %b %Y"),
-                "thumb": sign_path(r.thumbnail_key) if r.thumbnail_key else "",
-                "href": f"/ai-designer?projectId={r.id}",
-            }
-            for r in rows
-        ]
-        self.loading_items = False
+        async with self:
+            self.creating = False
+        await self._load_items(uid)
 
-    @rx.event
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A push event: the header and the product list (statuses, thumbnails) may have changed; progress
+        alone changes nothing this page shows."""
+        try:
+            uid = await self._uid() if set(event.get("topics") or ()) - {"job"} else None
+            if uid is not None:
+                await self._reload_header(uid)
+                await self._load_items(uid)
+        finally:
+            await self._pushed(event)
+
+    @rx.event(background=True)
     async def next_page(self):
         """Show the next page of products."""
-        if self.page < self.page_count:
+        async with self:
+            if self.page >= self.page_count:
+                return
             self.page += 1
-            await self._load_items()
+        uid = await self._uid()
+        if uid is not None:
+            await self._load_items(uid)
 
-    @rx.event
+    @rx.event(background=True)
     async def prev_page(self):
         """Show the previous page of products."""
-        if self.page > 1:
+        async with self:
+            if self.page <= 1:
+                return
             self.page -= 1
-            await self._load_items()
+        uid = await self._uid()
+        if uid is not None:
+            await self._load_items(uid)
 
     # ------------------------------------------------------------------ fields
 
@@ -168,92 +192,69 @@ class DashboardState(SessionState):
     @rx.event
     def toggle_keyword(self, keyword: str):
         """Add or remove a style keyword."""
-        if keyword in self.style_keywords:
-            self.style_keywords = [k for k in self.style_keywords if k != keyword]
-        else:
-            self.style_keywords = [*self.style_keywords, keyword]
+        kws = self.style_keywords
+        self.style_keywords = [k for k in kws if k != keyword] if keyword in kws else [*kws, keyword]
 
     # ------------------------------------------------------------------ uploads
 
-    async def _stage(self, files: list[rx.UploadFile], *, kind: str) -> None:
+    async def _stage(self, chunks: rx.UploadChunkIterator, field: str) -> None:
+        """Stage the file of ``field`` ("logo" or "design") and show its preview or error."""
         settings = get_settings()
-        setattr(self, f"{kind}_error", "")
-        if not files or self.user_id is None:
-            return
-        upload = files[0]
-        try:
-            staged = await staging.stage_image(
-                user_id=self.user_id,
-                data=await upload.read(),
-                filename=upload.name or upload.filename or "image",
-                declared_mime=upload.content_type,
-                max_bytes=settings.max_logo_bytes if kind == "logo" else settings.max_design_bytes,
-                label="logo" if kind == "logo" else "design file",
-            )
-        except imaging.ImageValidationError as err:
-            setattr(self, f"{kind}_error", err.message)
-            setattr(self, f"{kind}_name", "")
-            setattr(self, f"{kind}_preview", "")
-            await staging.discard(getattr(self, f"_{kind}_key"))
-            setattr(self, f"_{kind}_key", "")
-            return
-        await staging.discard(getattr(self, f"_{kind}_key"))
-        setattr(self, f"_{kind}_key", staged.key)
-        setattr(self, f"_{kind}_mime", staged.mime_type)
-        setattr(self, f"{kind}_name", staged.label)
-        setattr(self, f"{kind}_preview", staged.preview)
+        limit, label = (settings.max_logo_bytes, "logo") if field == "logo" else (settings.max_design_bytes, "design file")
+        async with self:
+            current = self.logo if field == "logo" else self.design
+            current.busy, current.error = True, ""
+        uid = await self._uid()
+        staged, error = (await receive_image(chunks, user_id=uid, max_bytes=limit, label=label)) if uid else (None, "")
+        async with self:
+            shown = UploadField(staged.label, staged.preview) if staged else UploadField(error=error)
+            old = self._staged.get(field, "")
+            self._staged = {**self._staged, field: staged.key if staged else ""}
+            if field == "logo":
+                self.logo = shown
+            else:
+                self.design = shown
+                if staged is not None:
+                    self.form_error = ""
+        await staging.discard(old)
 
-    @rx.event
-    async def stage_logo(self, files: list[rx.UploadFile]):
+    @rx.event(background=True)
+    async def stage_logo(self, chunks: rx.UploadChunkIterator):
         """Validate and keep the chosen logo (PNG/JPG, at most 2 MB)."""
-        self.logo_busy = True
-        yield
-        try:
-            await self._stage(files, kind="logo")
-        finally:
-            self.logo_busy = False
+        await self._stage(chunks, "logo")
 
-    @rx.event
-    async def stage_design(self, files: list[rx.UploadFile]):
+    @rx.event(background=True)
+    async def stage_design(self, chunks: rx.UploadChunkIterator):
         """Validate and keep the chosen design file (PNG/JPG, at most 5 MB)."""
-        self.design_busy = True
-        yield
-        try:
-            await self._stage(files, kind="design")
-            if not self.design_error:
-                self.form_error = ""
-        finally:
-            self.design_busy = False
+        await self._stage(chunks, "design")
 
-    @rx.event
-    def reject_logo(self, rejected: list[dict]):
-        """The browser refused the file (type or size)."""
-        self.logo_error = "The logo must be a PNG or JPG image up to 2 MB."
+    async def _clear(self, field: str) -> None:
+        async with self:
+            old = self._staged.get(field, "")
+            self._staged = {**self._staged, field: ""}
+            if field == "logo":
+                self.logo = UploadField()
+            else:
+                self.design = UploadField()
+        await staging.discard(old)
 
-    @rx.event
-    def reject_design(self, rejected: list[dict]):
-        """The browser refused the file (type or size)."""
-        self.design_error = "The design file must be a PNG or JPG image up to 5 MB."
-
-    @rx.event
+    @rx.event(background=True)
     async def clear_logo(self):
         """Remove the chosen logo."""
-        await staging.discard(self._logo_key)
-        self._logo_key = self.logo_name = self.logo_preview = self.logo_error = ""
+        await self._clear("logo")
 
-    @rx.event
+    @rx.event(background=True)
     async def clear_design(self):
         """Remove the chosen design file."""
-        await staging.discard(self._design_key)
-        self._design_key = self.design_name = self.design_preview = self.design_error = ""
+        await self._clear("design")
 
-    async def _staged(self, kind: str) -> products.UploadedFile | None:
-        key = getattr(self, f"_{kind}_key")
+    @staticmethod
+    async def _read_staged(key: str, field: str) -> products.UploadedFile | None:
         if not key:
             return None
         data = await get_storage().get(key)
-        ext = "png" if key.endswith(".png") else "jpg"
-        return products.UploadedFile(data=data, filename=f"{kind}.{ext}", mime_type=getattr(self, f"_{kind}_mime"))
+        return products.UploadedFile(data=data, filename=f"{field}.{'png' if key.endswith('.png') else 'jpg'}",
+                                     mime_type="image/png" if key.endswith(".png") else "image/jpeg")
 
     # ------------------------------------------------------------------ actions
 
@@ -261,29 +262,26 @@ class DashboardState(SessionState):
     async def improve(self):
         """"Improve with AI" (free): rewrite the idea (text tab) or describe the design (upload tab)."""
         async with self:
-            uid = self.user_id
-            if uid is None or self.improving:
+            if self.improving:
                 return
             self.improving = True
-            tab, idea = self.tab, self.idea
-            context = PromptContext(
-                idea=self.idea,
-                category=self.category,
-                intended_use=self.intended_use,
-                style_keywords=tuple(self.style_keywords),
-                colors=_split(self.colors),
-                product_goal=self.product_goal,
-            )
-            design = await self._staged("design") if tab == "upload" else None
-        message = ""
-        improved = ""
+            tab, idea, design_key = self.tab, self.idea, self._staged.get("design", "")
+            context = PromptContext(idea=self.idea, category=self.category, intended_use=self.intended_use,
+                                    style_keywords=tuple(self.style_keywords), colors=_split(self.colors),
+                                    product_goal=self.product_goal)
+        uid = await self._uid()
+        message = improved = ""
         try:
+            if uid is None:
+                raise products.ProductInputError("idea", "Sign in again to continue.")
             limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
             if tab == "text":
                 improved = await products.improve_prompt(user_id=uid, context=context)
-            elif design is None:
+            elif not design_key:
                 message = "Choose a design file first."
             else:
+                design = await self._read_staged(design_key, "design")
+                assert design is not None
                 improved = await products.describe_design(user_id=uid, design=design)
         except products.ProductInputError as err:
             message = err.message
@@ -291,17 +289,14 @@ class DashboardState(SessionState):
             message = getattr(err, "message", str(err))
         async with self:
             self.improving = False
-            if improved:
-                if tab == "text":
-                    self.idea = improved
-                    self.idea_error = ""
-                else:
-                    self.design_description = improved
+            if improved and tab == "text":
+                self.idea, self.idea_error = improved, ""
+            elif improved:
+                self.design_description = improved
+            elif message and tab == "text" and not idea.strip():
+                self.idea_error = message
             elif message:
-                if tab == "text" and not idea.strip():
-                    self.idea_error = message
-                else:
-                    self.form_error = message
+                self.form_error = message
         if improved:
             yield rx.toast.success("Description improved. Edit it as you like.")
 
@@ -309,58 +304,55 @@ class DashboardState(SessionState):
     async def create(self):
         """"Create product": validate, check the balance, create, and open the AI Designer."""
         async with self:
-            uid = self.user_id
-            if uid is None or self.creating:
+            if self.creating:
                 return
             self.creating = True
             self.idea_error = self.form_error = ""
+            staged = dict(self._staged)
             data = products.ProductInput(
-                mode=self.tab,
-                idea=self.idea,
-                design_description=self.design_description,
-                category=self.category,
-                intended_use=self.intended_use,
-                style_keywords=tuple(self.style_keywords),
-                colors=_split(self.colors),
+                mode=self.tab, idea=self.idea, design_description=self.design_description, category=self.category,
+                intended_use=self.intended_use, style_keywords=tuple(self.style_keywords), colors=_split(self.colors),
                 product_goal=self.product_goal,
-                logo=await self._staged("logo"),
-                design=await self._staged("design") if self.tab == "upload" else None,
             )
-            staged = [k for k in (self._logo_key, self._design_key) if k]
-        error_field = error = ""
+        uid = await self._uid()
+        field = error = ""
         product_id = None
         try:
+            if uid is None:
+                raise products.ProductInputError("form", "Sign in again to continue.")
             limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
+            data = dataclasses.replace(
+                data, logo=await self._read_staged(staged.get("logo", ""), "logo"),
+                design=await self._read_staged(staged.get("design", ""), "design") if data.mode == "upload" else None,
+            )
             product_id = await products.create_product(user_id=uid, data=data)
         except products.ProductInputError as err:
-            error_field, error = err.field, err.message
+            field, error = err.field, err.message
         except credits.InsufficientCredits as err:
-            error = (
-                f"You need at least {format_credits(err.needed)} to create a product "
-                f"(1 for the front view, 2 for the other four views). You have {format_credits(err.available)}."
-            )
+            async with self:
+                breakdown = self.minimum_breakdown
+            error = (f"You need at least {format_credits(err.needed)} to create a product ({breakdown}). "
+                     f"You have {format_credits(err.available)}.")
         except (ProviderError, RateLimited) as err:
             error = getattr(err, "message", str(err))
-        async with self:
-            self.creating = False
-            if product_id is None:
-                if error_field == "idea":
+        if product_id is None:
+            async with self:
+                self.creating = False
+                if field == "idea":
                     self.idea_error = error
-                elif error_field == "logo":
-                    self.logo_error = error
-                elif error_field == "design":
-                    self.design_error = error
+                elif field in ("logo", "design"):
+                    current = self.logo if field == "logo" else self.design
+                    current.error = error
                 else:
                     self.form_error = error
-        if product_id is None:
             yield rx.toast.error(error or "The product could not be created.")
             return
-        for key in staged:
+        for key in staged.values():
             await staging.discard(key)
         async with self:
+            self.creating = False
             self.idea = self.design_description = self.intended_use = self.colors = ""
             self.category = self.product_goal = ""
-            self.style_keywords = []
-            self._logo_key = self._design_key = ""
-            self.logo_name = self.logo_preview = self.design_name = self.design_preview = ""
+            self.style_keywords, self._staged = [], {}
+            self.logo, self.design = UploadField(), UploadField()
         yield rx.redirect(f"/ai-designer?projectId={product_id}")

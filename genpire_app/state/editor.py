@@ -1,27 +1,37 @@
 """AI Designer editing state: chat edits, annotation micro-edits, revision history, rollback, per-revision
-tech packs and SVG downloads (seed 000 §5.3-§5.6, §6.4, §7.3; issue 3)."""
+tech packs and SVG downloads (seed 000 §5.3-§5.6, §6.4, §7.3).
+
+A state mixin: ``state.ai_designer.DesignerState`` joins it with the pipeline half, so push events,
+loads and submits all run on one state instance and the effects of a finished job (clear the chat box,
+close the dialog, start a download) reach the fields they change.
+"""
 
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import reflex as rx
 
-from genpire_app.backend import imaging
-from genpire_app.backend.api.exports import view_svg_url
+from genpire_app.backend.api.uploads import upload_token
 from genpire_app.backend.config import format_credits, get_settings
+from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.providers.base import VIEWS
-from genpire_app.backend.services import edits, generation, staging, techpacks
-from genpire_app.backend.services.products import UploadedFile
-from genpire_app.backend.storage import get_storage
-from genpire_app.state.designer import DesignerState, _parse_id
+from genpire_app.backend.services import revisions, staging, techpacks, vectors
+from genpire_app.backend.services.annotate import AnnotatePlan
+from genpire_app.backend.services.designer import JobInfo
+from genpire_app.backend.services.edits import EditPlan
+from genpire_app.backend.services.vectors import SvgPlan
+from genpire_app.backend.storage import sign_path
+from genpire_app.state.designer import _parse_id
+from genpire_app.state.rows import RevisionItem, Thumb
+from genpire_app.state.uploads import receive_image
 
 VIEW_NAMES = {v: v.capitalize() for v in VIEWS}
+ANNOTATION_UPLOAD_URL = "/api/uploads/annotations"
 
 
-class EditorState(DesignerState):
+class EditorMixin(rx.State, mixin=True):
     """Inputs of the chat, the annotation tool and the revision dialogs."""
 
     message: str = ""
@@ -31,8 +41,12 @@ class EditorState(DesignerState):
     attach_preview: str = ""
     attach_error: str = ""
     _attach_key: str = ""
-    _attach_mime: str = ""
 
+    zoom_open: bool = False
+    zoom_view: str = ""
+    zoom_row: str = ""
+    zoom_src: str = ""
+    zoom_label: str = ""
     annotating: bool = False
     tool: str = "circle"
     note_text: str = "Change this"
@@ -41,8 +55,10 @@ class EditorState(DesignerState):
     annotation_marks: int = 0
     clear_signal: int = 0
     undo_signal: int = 0
-    _annotation_data_url: str = ""
-    _annotation_region: list[float] = []
+    submit_signal: int = 0
+    uploading: bool = False
+    upload_token: str = ""
+    _annotation_intent: str = ""
 
     history_open: bool = False
     details_open: bool = False
@@ -51,7 +67,7 @@ class EditorState(DesignerState):
     @rx.var
     def edit_cost_label(self) -> str:
         """Cost of sending the chat edit for the chosen views (0.5 each, at most 2)."""
-        active = {v["view"] for v in self.views}
+        active = {v.view for v in self.views}
         count = len([v for v in self.chosen_views if v in active]) or len(active) or 1
         return format_credits(get_settings().prices.edit_cost(min(max(count, 1), 5)))
 
@@ -61,29 +77,31 @@ class EditorState(DesignerState):
         return format_credits(get_settings().prices.edit_cost(1))
 
     @rx.var
-    def details(self) -> dict[str, Any]:
+    def details(self) -> RevisionItem:
         """The revision shown in the details dialog."""
-        for r in self.revisions:
-            if r.number == self.details_number:
-                return {
-                    "title": r.title,
-                    "label": r.label,
-                    "kind": r.kind,
-                    "date": r.date,
-                    "edited": r.edited,
-                    "active": r.active,
-                }
-        return {"title": "", "label": "", "kind": "", "date": "", "edited": "", "active": False}
+        return next((r for r in self.revisions if r.number == self.details_number), RevisionItem())
 
     @rx.var
-    def details_thumbs(self) -> list[dict[str, str]]:
-        """The views of the revision in the details dialog."""
-        for r in self.revisions:
-            if r.number == self.details_number:
-                return [{"view": t.view.capitalize(), "url": t.url} for t in r.thumbs]
-        return []
+    def details_thumbs(self) -> list[Thumb]:
+        """The views of the revision in the details dialog, labelled "Front", "Back", ..."""
+        return [Thumb(t.view.capitalize(), t.url) for t in self.details.thumbs]
 
-    # ------------------------------------------------------------------ chat inputs
+    # ------------------------------------------------------------------ job outcomes
+
+    def _on_success(self, action: str, info: JobInfo) -> list[Any]:
+        events = super()._on_success(action, info)
+        if action == "edit":
+            self.message, self._attach_key, self.attach_name, self.attach_preview = "", "", "", ""
+        elif action == "annotate":
+            self.instruction, self.annotating, self.zoom_open = "", False, False
+        elif action == "tech_pack":
+            self.history_open = self.details_open = False
+        elif action == "svg" and info.result.get("svg_key"):
+            url = sign_path(str(info.result["svg_key"]), disposition=str(info.result.get("filename", "view.svg")))
+            events.append(rx.download(url=url, filename=str(info.result.get("filename", "view.svg"))))
+        return events
+
+    # ------------------------------------------------------------------ chat
 
     @rx.event
     def set_message(self, value: str):
@@ -95,99 +113,64 @@ class EditorState(DesignerState):
     @rx.event
     def toggle_view(self, view: str, checked: bool):
         """Check or uncheck a view the edit applies to."""
-        chosen = [v for v in self.chosen_views if v != view]
-        if checked:
-            chosen.append(view)
+        chosen = [v for v in self.chosen_views if v != view] + ([view] if checked else [])
         self.chosen_views = [v for v in VIEWS if v in chosen]
 
-    @rx.event
-    async def stage_attachment(self, files: list[rx.UploadFile]):
+    @rx.event(background=True)
+    async def stage_attachment(self, chunks: rx.UploadChunkIterator):
         """Validate and keep a reference image for the next message (PNG/JPG, at most 5 MB)."""
-        self.attach_error = ""
-        if not files or self.user_id is None:
+        uid = await self._uid()
+        if uid is None:
             return
-        upload = files[0]
-        try:
-            staged = await staging.stage_image(
-                user_id=self.user_id,
-                data=await upload.read(),
-                filename=upload.name or "attachment",
-                declared_mime=upload.content_type,
-                max_bytes=get_settings().max_design_bytes,
-                label="attachment",
-                preview_px=96,
-            )
-        except imaging.ImageValidationError as err:
-            self.attach_error = err.message
-            return
-        await staging.discard(self._attach_key)
-        self._attach_key, self._attach_mime = staged.key, staged.mime_type
-        self.attach_name = staged.filename
-        self.attach_preview = staged.preview
-
-    @rx.event
-    async def clear_attachment(self):
-        """Remove the staged attachment."""
-        await staging.discard(self._attach_key)
-        self._attach_key = self.attach_name = self.attach_preview = self.attach_error = ""
+        staged, error = await receive_image(chunks, user_id=uid, max_bytes=get_settings().max_design_bytes,
+                                            label="attachment", preview_px=96)
+        async with self:
+            old = self._attach_key
+            self.attach_error = error
+            if staged is not None:
+                self._attach_key, self.attach_name, self.attach_preview = staged.key, staged.filename, staged.preview
+        if staged is not None:
+            await staging.discard(old)
 
     @rx.event(background=True)
-    async def send(self):
+    async def clear_attachment(self):
+        """Remove the staged attachment."""
+        async with self:
+            old = self._attach_key
+            self._attach_key = self.attach_name = self.attach_preview = self.attach_error = ""
+        await staging.discard(old)
+
+    @rx.event(background=True)
+    async def send(self, intent: str):
         """"Send": apply the message to the chosen views as a new revision (0.5 credit per view, max 2)."""
-        request: dict[str, Any] = {}
 
-        async def load_attachment() -> UploadedFile | None:
-            if not request.get("key"):
-                return None
-            data = await get_storage().get(request["key"])
-            return UploadedFile(data, "attachment." + ("png" if request["key"].endswith(".png") else "jpg"),
-                                request["mime"])
-
-        def prepare() -> bool:
+        def before() -> bool:
             if not self.message.strip():
                 self.message_error = "Write what you want to change."
-                return False
-            if not self.chosen_views:
+            elif not self.chosen_views:
                 self.message_error = "Choose at least one view."
-                return False
-            request.update(text=self.message, views=list(self.chosen_views), key=self._attach_key,
-                           mime=self._attach_mime)
-            self.progress = {v: "queued" for v in self.chosen_views}
-            return True
+            return not self.message_error
 
-        def on_success(_outcome: generation.Outcome) -> None:
-            self.message = ""
-            if request.get("key"):
-                self._attach_key = self.attach_name = self.attach_preview = ""
+        def plan() -> EditPlan:
+            return EditPlan(product_id=_parse_id(self.product_id), instruction=self.message.strip(),
+                            views=tuple(self.chosen_views), attachment_key=self._attach_key or None)
 
-        async def call(uid: int, pid: uuid.UUID) -> generation.Outcome:
-            return await edits.edit_views(
-                user_id=uid,
-                product_id=pid,
-                instruction=request["text"],
-                views=request["views"],
-                attachment=await load_attachment(),
-                progress=self._progress_callback(),
-            )
-
-        async for event in self._operate("edit", call, prepare=prepare, on_success=on_success):
+        for event in await self._submit("edit", "edit", intent, plan, before):
             yield event
-        if request.get("key"):
-            async with self:
-                if not self._attach_key:
-                    await staging.discard(request["key"])
 
-    # ------------------------------------------------------------------ annotation
+    # ------------------------------------------------------------------ view dialog and annotation
 
-    @rx.event
-    def open_view(self, view: dict[str, str]):
+    @rx.event(background=True)
+    async def open_view(self, row_id: str):
         """Open the view dialog on one view (zoom mode)."""
-        self.zoom_src = view["url"]
-        self.zoom_label = view["label"]
-        self.zoom_view = view["view"]
-        self.zoom_row = view.get("id", "")
-        self.annotating = False
-        self.zoom_open = True
+        uid = await self._uid()
+        token = upload_token(user_id=uid) if uid is not None else ""
+        async with self:
+            view = next((v for v in self.views if v.id == row_id), None)
+            if view is None:
+                return
+            self.zoom_src, self.zoom_label, self.zoom_view, self.zoom_row = view.url, view.label, view.view, view.id
+            self.annotating, self.zoom_open, self.upload_token = False, True, token
 
     @rx.event
     def view_dialog_open_change(self, value: bool):
@@ -198,12 +181,8 @@ class EditorState(DesignerState):
 
     @rx.event
     def start_annotation(self):
-        """"Annotate": switch the zoom dialog to drawing mode."""
-        self.annotating = True
-        self.annotation_error = ""
-        self.annotation_marks = 0
-        self._annotation_data_url = ""
-        self._annotation_region = []
+        """"Annotate": switch the view dialog to drawing mode."""
+        self.annotating, self.annotation_error, self.annotation_marks, self.uploading = True, "", 0, False
 
     @rx.event
     def stop_annotation(self):
@@ -239,63 +218,64 @@ class EditorState(DesignerState):
 
     @rx.event
     def annotation_changed(self, payload: dict):
-        """The canvas reports the annotated image (PNG data URL) and the marked area after each change."""
-        self._annotation_data_url = str(payload.get("dataUrl") or "")
-        region = payload.get("region")
-        self._annotation_region = [float(v) for v in region] if region else []
+        """The canvas reports the number of marks after each change."""
         self.annotation_marks = int(payload.get("count") or 0)
         if self.annotation_marks:
             self.annotation_error = ""
 
+    @rx.event
+    def request_annotation(self, intent: str):
+        """"Submit annotation": check the inputs, then ask the canvas to upload the marked image."""
+        if self.uploading:
+            return
+        if self.annotation_marks == 0:
+            self.annotation_error = "Draw a circle, arrow or note on the view to mark what to change."
+        elif not self.instruction.strip():
+            self.annotation_error = "Write what to change in the marked area."
+        else:
+            self._annotation_intent = intent
+            self.uploading = True
+            self.submit_signal += 1
+
     @rx.event(background=True)
-    async def submit_annotation(self):
-        """"Submit annotation": change the marked area of this view (0.5 credit)."""
-        request: dict[str, Any] = {}
+    async def annotation_uploaded(self, payload: dict):
+        """The canvas uploaded the marked image over HTTP: submit the micro-edit (0.5 credit)."""
+        key, region, error = str(payload.get("key") or ""), payload.get("region") or [], str(payload.get("error") or "")
+        async with self:
+            self.uploading = False
+            intent = self._annotation_intent
+            if error or not key or len(region) != 4:
+                self.annotation_error = error or "The marked image could not be uploaded. Try again."
+                return
 
-        def prepare() -> bool:
-            if self.annotation_marks == 0 or not self._annotation_region:
-                self.annotation_error = "Draw a circle, arrow or note on the view to mark what to change."
-                return False
-            if not self.instruction.strip():
-                self.annotation_error = "Write what to change in the marked area."
-                return False
-            request.update(
-                view=self.zoom_view,
-                text=self.instruction,
-                data_url=self._annotation_data_url,
-                region=tuple(self._annotation_region),
-            )
-            return True
+        def plan() -> AnnotatePlan:
+            return AnnotatePlan(product_id=_parse_id(self.product_id), view=self.zoom_view,
+                                instruction=self.instruction.strip(), region=tuple(float(v) for v in region),
+                                annotation_key=key)
 
-        def on_success(_outcome: generation.Outcome) -> None:
-            self.instruction = ""
-            self.annotating = False
-            self.zoom_open = False
-
-        async def call(uid: int, pid: uuid.UUID) -> generation.Outcome:
-            png = edits.decode_png_data_url(request["data_url"], max_bytes=get_settings().max_design_bytes * 2)
-            return await edits.annotate_view(
-                user_id=uid,
-                product_id=pid,
-                view=request["view"],
-                instruction=request["text"],
-                annotated_png=png,
-                region=request["region"],
-            )
-
-        async for event in self._operate("annotate", call, prepare=prepare, on_success=on_success):
+        for event in await self._submit("annotate", "annotate", intent, plan):
             yield event
 
     # ------------------------------------------------------------------ SVG
 
-    @rx.event
-    def download_svg(self):
-        """"Download SVG" of the view in the zoom dialog (traced to vector paths)."""
-        uid = self.user_id
-        if uid is None or not self.zoom_row:
-            return rx.toast.error("Open a view first.")
-        name = "".join(c if c.isalnum() else "_" for c in self.name).strip("_") or "Product"
-        return rx.download(url=view_svg_url(row_id=self.zoom_row, user_id=uid), filename=f"{name}_{self.zoom_view}.svg")
+    @rx.event(background=True)
+    async def download_svg(self, intent: str):
+        """"Download SVG" of the view in the dialog: a signed link when traced, else a free tracing job."""
+        uid, row = await self._uid(), _parse_id(self.zoom_row)
+        if uid is None or row is None:
+            yield rx.toast.error("Open a view first.")
+            return
+        try:
+            ready = await asyncio.to_thread(vectors.svg_download, user_id=uid, row_id=row)
+        except OperationError as err:
+            yield rx.toast.error(err.message)
+            return
+        if ready.key:
+            yield rx.download(url=sign_path(ready.key, disposition=ready.filename), filename=ready.filename)
+            return
+        yield rx.toast.info("Tracing the view to SVG…")
+        for event in await self._submit("svg", "view_svg", intent, lambda: SvgPlan(row_id=row)):
+            yield event
 
     # ------------------------------------------------------------------ revisions
 
@@ -307,54 +287,39 @@ class EditorState(DesignerState):
     @rx.event
     def show_details(self, number: int):
         """Open the details of one revision."""
-        self.details_number = number
-        self.details_open = True
+        self.details_number, self.details_open = number, True
 
     @rx.event
     def set_details_open(self, value: bool):
         """Close the details dialog."""
         self.details_open = value
 
-    @rx.event
+    @rx.event(background=True)
     async def rollback(self, number: int):
         """"Rollback": make revision ``number`` current again (free; nothing is deleted)."""
-        uid, pid = self.user_id, _parse_id(self.product_id)
+        uid, pid = await self._uid(), _parse_id(self.product_id)
         if uid is None or pid is None or self.busy:
             return
         try:
-            new = await asyncio.to_thread(edits.rollback, user_id=uid, product_id=pid, revision_number=number)
-        except generation.GenerationError as err:
-            return rx.toast.error(err.message)
-        self.details_open = False
-        await self._reload()
-        return rx.toast.success(f"Revision {number} is current again (saved as revision {new}).")
+            new = await asyncio.to_thread(revisions.rollback, user_id=uid, product_id=pid, revision_number=number)
+        except OperationError as err:
+            yield rx.toast.error(err.message)
+            return
+        async with self:
+            self.details_open = False
+        for event in await self._refresh():
+            yield event
+        yield rx.toast.success(f"Revision {number} is current again (saved as revision {new}).")
 
     @rx.event(background=True)
-    async def tech_pack_for(self, number: int):
-        """"Generate Tech Pack" for one revision (1 credit); opens it when ready."""
-        created: list[str] = []
-
-        def on_success(outcome: generation.Outcome) -> None:
-            created.append(outcome.approval_id or "")
-            self.history_open = False
-            self.details_open = False
-
-        async for event in self._operate(
-            "tech_pack",
-            lambda uid, pid: techpacks.generate_tech_pack(user_id=uid, product_id=pid, revision_number=number),
-            on_success=on_success,
-        ):
-            yield event
-        if created and created[0]:
-            yield rx.redirect(f"/techpacks/{created[0]}")
-
-    @rx.event
     async def make_tech_pack_active(self, tech_pack_id: str):
         """Switch the product's active tech pack."""
-        uid, tp = self.user_id, _parse_id(tech_pack_id)
+        uid, tp = await self._uid(), _parse_id(tech_pack_id)
         if uid is None or tp is None:
             return
-        if await asyncio.to_thread(techpacks.set_active_tech_pack, user_id=uid, tech_pack_id=tp):
-            await self._reload()
-            return rx.toast.success("Active tech pack changed.")
-        return rx.toast.error("That tech pack was not found.")
+        if not await asyncio.to_thread(techpacks.set_active_tech_pack, user_id=uid, tech_pack_id=tp):
+            yield rx.toast.error("That tech pack was not found.")
+            return
+        for event in await self._refresh():
+            yield event
+        yield rx.toast.success("Active tech pack changed.")

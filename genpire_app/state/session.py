@@ -1,33 +1,65 @@
-"""Session state shared by every signed-in page: the account, the live credit balance, the offline banner.
+"""Session state shared by every signed-in page: who is signed in, the live header, live push.
 
-Built on reflex-local-auth's ``LocalAuthState`` (sessions keyed by a token in local storage; bcrypt
-password hashes). Page states subclass ``SessionState`` so every handler can check ``self.user_id``.
+The browser keeps a random session token in local storage (``auth_token``); the database keeps only its
+digest (``services.accounts``). Every page resolves the session in its ``on_load`` (``_open_page``), which
+also loads the header numbers and registers the tab for push events (``genpire_app.live``). Handlers
+that touch the database or storage are background events: the work happens outside ``async with self``,
+which only assigns (DESIGN.md §3).
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+from typing import Any
 
 import reflex as rx
-import reflex_local_auth
 
+from genpire_app import live
 from genpire_app.backend.config import format_credits
 from genpire_app.backend.providers.registry import get_providers
 from genpire_app.backend.services import accounts, credits, notifications
-from genpire_app.backend.services.ratelimit import RateLimited, limiter
-from genpire_app.backend.config import get_settings
-
-reflex_local_auth.set_login_route("/login")
-reflex_local_auth.set_register_route("/signup")
+from genpire_app.backend.services.accounts import SignedIn
 
 
-class SessionState(reflex_local_auth.LocalAuthState):
-    """Header data: balance in hundredths of a credit, unread notifications, offline capabilities."""
+@dataclasses.dataclass
+class NotificationItem:
+    """One notification in the bell's list."""
 
+    id: str = ""
+    title: str = ""
+    message: str = ""
+    link: str = ""
+    time: str = ""
+    unread: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class Header:
+    """What the header shows: balance in hundredths of a credit, unread count, offline capabilities."""
+
+    balance: int
+    unread: int
+    offline: tuple[str, ...]
+
+
+def load_header(user_id: int) -> Header:
+    """The header numbers of ``user_id`` (blocking: call in a thread)."""
+    return Header(credits.balance(user_id=user_id), notifications.unread_count(user_id=user_id),
+                  tuple(get_providers().offline))
+
+
+class SessionState(rx.State):
+    """Signed-in user, header data (balance, unread notifications, offline banner) and push registration."""
+
+    auth_token: str = rx.LocalStorage(name="_auth_token")
+    signed_in: bool = False
+    session_checked: bool = False
+    user_email: str = ""
     balance: int = 0
     unread: int = 0
     offline: list[str] = []
-    notifications: list[dict[str, str]] = []
+    notifications: list[NotificationItem] = []
     notifications_open: bool = False
 
     @rx.var
@@ -44,55 +76,78 @@ class SessionState(reflex_local_auth.LocalAuthState):
         listed = ", ".join(names.get(c, c) for c in self.offline)
         return f"Offline providers: {listed} run on built-in offline implementations (no AI service is called)."
 
-    @rx.var(cache=True)
-    def user_email(self) -> str:
-        """The signed-in user's e-mail address."""
-        return self.authenticated_user.username if self.is_authenticated else ""
+    async def _who(self) -> SignedIn | None:
+        """The account of this tab's session token, checked against the database (off the event loop)."""
+        return await asyncio.to_thread(accounts.session_user, self.auth_token)
 
-    @property
-    def user_id(self) -> int | None:
+    async def _uid(self) -> int | None:
         """The signed-in user's id, or None."""
-        uid = self.authenticated_user.id
-        return uid if uid is not None and uid >= 0 else None
+        who = await self._who()
+        return who.user_id if who is not None else None
 
-    async def _refresh_header(self) -> None:
-        """Reload the balance and unread count from the database (call inside ``async with self`` in
-        background tasks, or directly in normal handlers)."""
-        uid = self.user_id
-        if uid is None:
-            return
-        self.balance, self.unread = await asyncio.to_thread(
-            lambda: (credits.balance(user_id=uid), notifications.unread_count(user_id=uid))
-        )
-        self.offline = list(get_providers().offline)
+    def _apply_header(self, header: Header) -> None:
+        """Assign the header numbers that changed (under the lock)."""
+        if self.balance != header.balance:
+            self.balance = header.balance
+        if self.unread != header.unread:
+            self.unread = header.unread
+        if self.offline != list(header.offline):
+            self.offline = list(header.offline)
 
-    @rx.event
-    async def refresh_header(self):
-        """Event: reload the header numbers."""
-        await self._refresh_header()
+    async def _open_page(self) -> int | None:
+        """Start of every protected page's ``on_load`` (background): resolve the session, load the header,
+        register for push. Returns the user id, or None after sending the tab to the sign-in page."""
+        who = await self._who()
+        header = await asyncio.to_thread(load_header, who.user_id) if who is not None else None
+        async with self:
+            self.session_checked = True
+            self.signed_in = who is not None
+            self.user_email = who.email if who is not None else ""
+            if header is not None:
+                self._apply_header(header)
+            if who is not None:
+                live.register(who.user_id, self.router.session.client_token, f"{self.get_full_name()}.on_push")
+        return who.user_id if who is not None else None
 
-    @rx.event
+    async def _reload_header(self, user_id: int) -> None:
+        header = await asyncio.to_thread(load_header, user_id)
+        async with self:
+            self._apply_header(header)
+
+    async def _pushed(self, event: dict[str, Any]) -> None:
+        """Every ``on_push`` ends with this: ``genpire_app.live`` may then send the next (folded) event."""
+        full = any(topic != "job" for topic in event.get("topics") or ())
+        await live.finished(self.router.session.client_token, full=full)
+
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A push event for this tab's user: reload the header numbers (pages extend this)."""
+        try:
+            uid = await self._uid()
+            if uid is not None:
+                await self._reload_header(uid)
+        finally:
+            await self._pushed(event)
+
+    @rx.event(background=True)
     async def toggle_notifications(self, open_: bool):
         """Open the bell: load the newest notifications and mark them read (the count drops to 0)."""
-        self.notifications_open = open_
-        uid = self.user_id
+        async with self:
+            self.notifications_open = open_
+        uid = await self._uid()
         if not open_ or uid is None:
             return
-        rows = await asyncio.to_thread(notifications.list_recent, user_id=uid, limit=15)
-        self.notifications = [
-            {
-                "id": str(n.id),
-                "title": n.title,
-                "message": n.message,
-                "type": n.type,
-                "link": n.link or "",
-                "time": n.created_at.strftime("%d %b, %H:%M"),
-                "unread": "yes" if n.read_at is None else "",
-            }
-            for n in rows
-        ]
-        await asyncio.to_thread(notifications.mark_all_read, user_id=uid)
-        self.unread = 0
+
+        def load() -> list[NotificationItem]:
+            rows = notifications.list_recent(user_id=uid, limit=15)
+            notifications.mark_all_read(user_id=uid)
+            return [NotificationItem(str(n.id), n.title, n.message, n.link or "", n.created_at.strftime("%d %b, %H:%M"),
+                                     n.read_at is None) for n in rows]
+
+        items = await asyncio.to_thread(load)
+        async with self:
+            self.notifications = items
+            self.unread = 0
 
     @rx.event
     def open_notification(self, link: str):
@@ -101,74 +156,16 @@ class SessionState(reflex_local_auth.LocalAuthState):
         if link:
             return rx.redirect(link)
 
-    @rx.event
-    def sign_out(self):
-        """Sign out and go to the sign-in page (where a protected page would send the user anyway)."""
-        self.do_logout()
-        self.balance = 0
-        self.unread = 0
-        self.notifications = []
-        return [rx.redirect("/login"), rx.toast.info("You are signed out.")]
-
-
-class AuthState(SessionState):
-    """Sign-up and sign-in forms."""
-
-    error: str = ""
-    email_error: str = ""
-    password_error: str = ""
-    submitting: bool = False
-
-    def _rate_limited(self) -> bool:
-        """Count an auth attempt from this client; sets ``error`` and returns True when over the limit."""
-        key = self.router.session.client_ip or self.router.session.client_token or "unknown"
-        try:
-            limiter("auth", get_settings().auth_rate_per_minute).hit(key)
-        except RateLimited as err:
-            self.error = str(err)
-            return True
-        return False
-
-    @rx.event
-    def clear_errors(self):
-        """Forget previous form errors (on page load)."""
-        self.error = self.email_error = self.password_error = ""
-        self.submitting = False
-        if self.is_hydrated and self.is_authenticated:
-            return rx.redirect("/dashboard")
-
-    @rx.event
-    async def sign_up(self, form: dict):
-        """Create the account (20 signup credits), sign in, open the dashboard."""
-        self.error = self.email_error = self.password_error = ""
-        if self._rate_limited():
-            return
-        email = str(form.get("email", ""))
-        password = str(form.get("password", ""))
-        try:
-            user_id = await asyncio.to_thread(accounts.create_account, email=email, password=password)
-        except accounts.AccountError as err:
-            if err.field == "email":
-                self.email_error = err.message
-            else:
-                self.password_error = err.message
-            return
-        await asyncio.to_thread(self._login, user_id)  # writes the session row off the event loop
-        await self._refresh_header()
-        return [rx.redirect("/dashboard"), rx.toast.success("Welcome! You have " + format_credits(self.balance) + ".")]
-
-    @rx.event
-    async def sign_in(self, form: dict):
-        """Check the password and sign in."""
-        self.error = self.email_error = self.password_error = ""
-        if self._rate_limited():
-            return
-        user_id = await asyncio.to_thread(
-            accounts.authenticate, str(form.get("email", "")), str(form.get("password", ""))
-        )
-        if user_id is None:
-            self.error = "The email or password is not right. Please try again."
-            return rx.set_value("password", "")
-        await asyncio.to_thread(self._login, user_id)  # writes the session row off the event loop
-        await self._refresh_header()
-        return rx.redirect("/dashboard")
+    @rx.event(background=True)
+    async def sign_out(self):
+        """Revoke this session and go to the sign-in page."""
+        token = self.auth_token
+        await asyncio.to_thread(accounts.end_session, token)
+        async with self:
+            live.forget(self.router.session.client_token)
+            self.auth_token = ""
+            self.signed_in = False
+            self.user_email = ""
+            self.balance = self.unread = 0
+            self.notifications = []
+        yield [rx.redirect("/login"), rx.toast.info("You are signed out.")]

@@ -1,22 +1,98 @@
-"""Tech pack page state (seed 000 §3 Phase 6 "Tech Pack Display", Phase 7 exports)."""
+"""Tech pack page state (seed 000 §3 Phase 6 "Tech Pack Display", Phase 7 exports).
+
+The PDF and the workbook were rendered by the tech pack's job on the queue worker; "Download" hands out
+a signed link to the stored file (no rendering in the web process).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import uuid
+from typing import Any
 
 import reflex as rx
 
-from genpire_app.backend.api.exports import export_url
 from genpire_app.backend.exports.money import format_cents
 from genpire_app.backend.services import techpacks
+from genpire_app.backend.services.techpacks import TechPackView
 from genpire_app.backend.storage import sign_path
 from genpire_app.state.designer import VIEW_LABELS
+from genpire_app.state.rows import ViewItem
 from genpire_app.state.session import SessionState
 
 
+@dataclasses.dataclass
+class MaterialRow:
+    """A bill-of-materials line as shown (money formatted from integer cents)."""
+
+    component: str = ""
+    material: str = ""
+    specification: str = ""
+    quantity: str = ""
+    unit_cost: str = ""
+
+
+@dataclasses.dataclass
+class SwatchRow:
+    """A colorway swatch: name, hex (#RRGGBB), type and Pantone-style reference."""
+
+    name: str = ""
+    hex: str = ""
+    type: str = ""
+    pantone: str = ""
+
+
+@dataclasses.dataclass
+class MeasurementRow:
+    """One measurement of a size, in millimetres with its tolerance."""
+
+    size: str = ""
+    name: str = ""
+    value: str = ""
+    tolerance: str = ""
+
+
+@dataclasses.dataclass
+class FeatureRow:
+    """A construction detail: name and details."""
+
+    name: str = ""
+    details: str = ""
+
+
+@dataclasses.dataclass
+class QualityRow:
+    """A quality standard: aspect, requirement and test method."""
+
+    aspect: str = ""
+    requirement: str = ""
+    test_method: str = ""
+
+
+@dataclasses.dataclass
+class Overview:
+    """The overview block: text, suggested retail price, lead time, care instructions."""
+
+    overview: str = ""
+    price: str = ""
+    lead_time: str = ""
+    care: str = ""
+
+
+@dataclasses.dataclass
+class PackagingInfo:
+    """Packaging: description, type, dimensions, branding, sustainability."""
+
+    description: str = ""
+    type: str = ""
+    dimensions: str = ""
+    branding: str = ""
+    sustainability: str = ""
+
+
 class TechPackState(SessionState):
-    """The sections of one tech pack, as display strings."""
+    """The sections of one tech pack, as display rows."""
 
     techpack_id: str = ""
     found: bool = True
@@ -26,108 +102,92 @@ class TechPackState(SessionState):
     revision_label: str = ""
     revision_number: int = 0
     created: str = ""
-    overview: dict[str, str] = {}
-    materials: list[dict[str, str]] = []
-    palette: list[dict[str, str]] = []
+    overview: Overview = Overview()
+    materials: list[MaterialRow] = []
+    palette: list[SwatchRow] = []
     sizes: str = ""
     size_description: str = ""
-    measurements: list[dict[str, str]] = []
+    measurements: list[MeasurementRow] = []
     construction_description: str = ""
-    construction: list[dict[str, str]] = []
+    construction: list[FeatureRow] = []
     hardware_description: str = ""
     hardware: list[str] = []
-    packaging: dict[str, str] = {}
-    quality: list[dict[str, str]] = []
+    packaging: PackagingInfo = PackagingInfo()
+    quality: list[QualityRow] = []
     production_notes: str = ""
-    views: list[dict[str, str]] = []
+    views: list[ViewItem] = []
+    _files: dict[str, str] = {}
 
-    @rx.event
+    def _show(self, view: TechPackView) -> None:
+        tp = view.tech_pack
+        self.found, self.techpack_id, self.product_id = True, view.id, view.product_id
+        self.product_name = tp.product_name or view.product_name
+        self.revision_label, self.revision_number = f"Revision {view.revision_number}", view.revision_number
+        self.created = view.created_at.strftime("%d %b %Y, %H:%M UTC")
+        self.overview = Overview(tp.product_overview, format_cents(tp.price_cents, tp.currency), tp.estimated_lead_time,
+                                 tp.care_instructions)
+        self.materials = [MaterialRow(m.component, m.material, m.specification, f"{m.quantity} {m.unit}".strip(),
+                                      format_cents(m.unit_cost_cents, tp.currency)) for m in tp.materials]
+        self.palette = [SwatchRow(c.name, c.hex.upper(), c.type, c.pantone) for c in tp.color_palette]
+        self.sizes, self.size_description = ", ".join(tp.size_range), tp.size_description
+        self.measurements = [MeasurementRow(s.size, m.name, f"{m.value_mm} mm", f"± {m.tolerance_mm} mm")
+                             for s in tp.dimensions for m in s.measurements]
+        self.construction_description = tp.construction_description
+        self.construction = [FeatureRow(f.feature_name, f.details) for f in tp.construction_features]
+        self.hardware_description, self.hardware = tp.hardware_description, list(tp.hardware)
+        p = tp.packaging
+        self.packaging = PackagingInfo(p.description, p.type, p.dimensions, p.branding, p.sustainability)
+        self.quality = [QualityRow(q.aspect, q.requirement, q.test_method) for q in tp.quality_standards]
+        self.production_notes = tp.production_notes
+        self.views = [ViewItem(name, VIEW_LABELS[name], sign_path(view.view_keys[name]), "", str(view.revision_number))
+                      for name in VIEW_LABELS if name in view.view_keys]
+        self._files = dict(view.files)
+
+    @rx.event(background=True)
     async def load(self):
         """Page load: read the id from the path and fill every section."""
-        uid = self.user_id
+        uid = await self._open_page()
         if uid is None:
+            yield rx.redirect("/login")
             return
-        await self._refresh_header()
-        self.loaded = False
-        raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
+        async with self:
+            self.loaded = False
+            raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]
         try:
             tp_id = uuid.UUID(raw)
         except ValueError:
-            self.found, self.loaded = False, True
-            return
-        view = await asyncio.to_thread(techpacks.get_tech_pack, user_id=uid, tech_pack_id=tp_id)
-        if view is None:
-            self.found, self.loaded = False, True
-            return
-        tp = view.tech_pack
-        self.found = True
-        self.techpack_id = view.id
-        self.product_id = view.product_id
-        self.product_name = tp.product_name or view.product_name
-        self.revision_label = f"Revision {view.revision_number}"
-        self.revision_number = view.revision_number
-        self.created = view.created_at.strftime("%d %b %Y, %H:%M UTC")
-        self.overview = {
-            "overview": tp.product_overview,
-            "price": format_cents(tp.price_cents, tp.currency),
-            "lead_time": tp.estimated_lead_time,
-            "care": tp.care_instructions,
-        }
-        self.materials = [
-            {
-                "component": m.component,
-                "material": m.material,
-                "specification": m.specification,
-                "quantity": f"{m.quantity} {m.unit}".strip(),
-                "unit_cost": format_cents(m.unit_cost_cents, tp.currency),
-            }
-            for m in tp.materials
-        ]
-        self.palette = [{"name": c.name, "hex": c.hex.upper(), "type": c.type, "pantone": c.pantone} for c in tp.color_palette]
-        self.sizes = ", ".join(tp.size_range)
-        self.size_description = tp.size_description
-        self.measurements = [
-            {"size": s.size, "name": m.name, "value": f"{m.value_mm} mm", "tolerance": f"± {m.tolerance_mm} mm"}
-            for s in tp.dimensions
-            for m in s.measurements
-        ]
-        self.construction_description = tp.construction_description
-        self.construction = [{"name": f.feature_name, "details": f.details} for f in tp.construction_features]
-        self.hardware_description = tp.hardware_description
-        self.hardware = list(tp.hardware)
-        self.packaging = {
-            "description": tp.packaging.description,
-            "type": tp.packaging.type,
-            "dimensions": tp.packaging.dimensions,
-            "branding": tp.packaging.branding,
-            "sustainability": tp.packaging.sustainability,
-        }
-        self.quality = [
-            {"aspect": q.aspect, "requirement": q.requirement, "test_method": q.test_method} for q in tp.quality_standards
-        ]
-        self.production_notes = tp.production_notes
-        order = list(VIEW_LABELS)
-        self.views = [
-            {"view": name, "label": VIEW_LABELS[name], "url": sign_path(view.view_keys[name])}
-            for name in order
-            if name in view.view_keys
-        ]
-        self.loaded = True
+            tp_id = None
+        view = await asyncio.to_thread(techpacks.get_tech_pack, user_id=uid, tech_pack_id=tp_id) if tp_id else None
+        async with self:
+            if view is None:
+                self.found = False
+            else:
+                self._show(view)
+            self.loaded = True
+
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A push event: only the header can change on this page."""
+        try:
+            uid = await self._uid()
+            if uid is not None:
+                await self._reload_header(uid)
+        finally:
+            await self._pushed(event)
 
     def _download(self, fmt: str):
-        uid = self.user_id
-        if uid is None or not self.techpack_id:
-            return rx.toast.error("Open a tech pack first.")
-        url = export_url(tech_pack_id=self.techpack_id, fmt=fmt, user_id=uid)
+        key = self._files.get(fmt)
+        if not key:
+            return rx.toast.error("This tech pack has no file to download; generate it again.")
         filename = techpacks.export_filename(self.product_name, self.revision_number, fmt)
-        return rx.download(url=url, filename=filename)
+        return rx.download(url=sign_path(key, ttl_seconds=600, disposition=filename), filename=filename)
 
     @rx.event
     def download_pdf(self):
-        """"Download PDF": a signed, short-lived link to the PDF export."""
+        """"Download PDF": a signed, short-lived link to the PDF rendered with the tech pack."""
         return self._download("pdf")
 
     @rx.event
     def download_excel(self):
-        """"Download Excel": a signed, short-lived link to the XLSX export."""
+        """"Download Excel": a signed, short-lived link to the workbook rendered with the tech pack."""
         return self._download("xlsx")

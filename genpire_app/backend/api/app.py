@@ -1,14 +1,15 @@
 """The FastAPI application mounted in front of Reflex (``rx.App(api_transformer=...)``, DESIGN.md §3).
 
-Routes: ``/api/health``, private file delivery (``/api/files/...``, signed URLs) and tech pack exports.
-Webhooks (Stripe, Meshy) join here in later issues.
+Routes: ``/api/health``, private file delivery (``/api/files/...``, signed URLs; tech pack PDF/Excel and
+view SVGs are stored files served the same way) and uploads (``/api/uploads/...``). Webhooks (Stripe,
+Meshy) join here in later issues.
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from genpire_app.backend.api import exports, files
+from genpire_app.backend.api import files, uploads
 from genpire_app.backend.providers.registry import get_providers
 
 
@@ -16,7 +17,7 @@ def create_api() -> FastAPI:
     """Build the FastAPI app with every router."""
     api = FastAPI(title="genpire_app API", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
     api.include_router(files.router)
-    api.include_router(exports.router)
+    api.include_router(uploads.router)
 
     @api.get("/api/health")
     async def health() -> dict[str, object]:

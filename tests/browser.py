@@ -1,0 +1,74 @@
+"""Playwright in Debian's Chromium for the browser tiers: launch options, step screenshots, one page per test."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "test-results"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+class Shots:
+    """Saves numbered step screenshots for one test."""
+
+    def __init__(self, page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+        self.n = 0
+        folder.mkdir(parents=True, exist_ok=True)
+
+    def __call__(self, name: str) -> Path:
+        self.n += 1
+        path = self.folder / f"{self.n:02d}-{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@contextlib.contextmanager
+def launch() -> Iterator[object]:
+    """One Chromium for a test session."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@contextlib.contextmanager
+def open_page(browser, base_url: str, folder: Path, *, storage_state: dict | None = None,
+              viewport: dict | None = None) -> Iterator[object]:
+    """A fresh browser context and page on ``base_url``; ``page.shots(name)`` saves a step screenshot and
+    ``page.js_errors`` collects uncaught page errors."""
+    context = browser.new_context(base_url=base_url, viewport=viewport or {"width": 1280, "height": 900},
+                                  accept_downloads=True, storage_state=storage_state)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    if folder.exists() and storage_state is None:
+        shutil.rmtree(folder)
+    page.shots = Shots(page, folder)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.js_errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+def results_folder(tier: str, node_name: str) -> Path:
+    """``test-results/<tier>/<test name>/``."""
+    return RESULTS / tier / node_name.replace("/", "_").replace("[", "_").replace("]", "")
