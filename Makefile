@@ -41,9 +41,10 @@ run: migrate
 	$(BIN)/reflex run --env prod --single-port --frontend-port $(PORT) --backend-port $(PORT)
 
 ## A queue worker process (production: run one or more next to the web servers, same environment).
-## dramatiq_worker_timeout: an idle worker looks for messages every 100 ms (Dramatiq's default is 1 s).
+## dramatiq_worker_timeout: an idle worker looks for messages every 20 ms (Dramatiq's default is 1 s).
 worker: setup
-	dramatiq_worker_timeout=100 $(BIN)/dramatiq genpire_app.backend.jobs.worker --processes 1 --threads 16
+	dramatiq_worker_timeout=20 $(BIN)/dramatiq genpire_app.backend.jobs.worker --processes 1 --threads 16 \
+	  --worker-shutdown-timeout 5000
 
 ## Chromium from Debian for the browser tests (never a downloaded browser build)
 chromium:

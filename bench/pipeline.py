@@ -23,8 +23,6 @@ import argparse
 import asyncio
 import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -98,29 +96,44 @@ async def one_product(waiter: Waiter, user: int) -> float:
     return time.perf_counter() - start
 
 
-def _start_worker(env: dict[str, str]) -> subprocess.Popen:
-    dramatiq = Path(sys.executable).with_name("dramatiq")
-    return subprocess.Popen([str(dramatiq), "genpire_app.backend.jobs.worker", "--processes", "1", "--threads", "16"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+def _job_times() -> tuple[list[float], dict[str, list[float]]]:
+    """(queue wait, run time) of every finished job in seconds, from the job rows."""
+    from sqlmodel import select
+
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.db.models import Job, as_utc
+
+    with read_session() as s:
+        jobs = [j for j in s.exec(select(Job)) if j.started_at and j.finished_at]
+    waits = [(as_utc(j.started_at) - as_utc(j.created_at)).total_seconds() for j in jobs]
+    runs: dict[str, list[float]] = {}
+    for j in jobs:
+        runs.setdefault(j.kind, []).append((as_utc(j.finished_at) - as_utc(j.started_at)).total_seconds())
+    return waits, runs
 
 
-async def main(args: argparse.Namespace) -> None:
-    from sqlmodel import SQLModel
+def web_lag(base_url: str, seconds: int, workers: int = 2) -> list[dict]:
+    """The event-loop lag reports of the web workers (``/api/health``; each request lands on one worker)."""
+    import json
+    import urllib.request
 
-    from genpire_app.backend.config import get_settings
-    from genpire_app.backend.db import models  # noqa: F401
-    from genpire_app.backend.db.engine import get_engine
-    from genpire_app.backend.jobs import queue
+    seen: dict[int, dict] = {}
+    for _ in range(40):
+        with urllib.request.urlopen(f"{base_url}/api/health?lag_seconds={seconds}", timeout=5) as resp:
+            report = json.load(resp)["loop_lag"]
+        seen[report["pid"]] = report
+        if len(seen) >= workers:
+            break
+    return list(seen.values())
+
+
+async def measure(args: argparse.Namespace, base_url: str | None) -> dict:
+    """Sequential products (wall time, this process's lag), then ``args.concurrent`` at once."""
     from genpire_app.backend.services import accounts
 
-    SQLModel.metadata.create_all(get_engine())
-    worker = queue.InProcessWorker() if args.mode == "embedded" else None
-    child = _start_worker({**os.environ, "PYTHONPATH": str(ROOT)}) if worker is None else None
-    if worker is not None:
-        worker.start()
     waiter = Waiter()
     consumer = asyncio.create_task(waiter.consume())
-    await asyncio.sleep(0.5 if child is None else 3.0)  # let the worker boot (not part of any measurement)
+    await asyncio.sleep(0.5)  # let the subscription start (not part of any measurement)
     user = await asyncio.to_thread(accounts.create_account, email=f"bench-{uuid.uuid4().hex[:8]}@example.com",
                                    password="benchmark-pass", signup_credits=10_000_000)
     try:
@@ -135,48 +148,89 @@ async def main(args: argparse.Namespace) -> None:
             start = time.perf_counter()
             batch = await asyncio.gather(*(one_product(waiter, user) for _ in range(args.concurrent)))
             batch_wall = time.perf_counter() - start
+        web = await asyncio.to_thread(web_lag, base_url, int(batch_wall) + 2) if base_url else []
     finally:
         consumer.cancel()
-        if worker is not None:
-            worker.stop()
-        if child is not None:
-            os.killpg(child.pid, 15)
-            child.wait(timeout=30)
+    return {"walls": walls, "lags": lags, "batch": batch, "batch_wall": batch_wall, "batch_lag": lag.worst, "web": web}
+
+
+def report(args: argparse.Namespace, r: dict) -> None:
+    from genpire_app.backend.config import get_settings
+
     critical = 2 * args.latency
-    median = statistics.median(walls)
-    settings = get_settings()
-    print(f"mode: {args.mode}, database: {settings.effective_database_url.split('://')[0]}, "
+    median = statistics.median(r["walls"])
+    waits, runs_s = _job_times()
+    print(f"mode: {args.mode}, database: {get_settings().effective_database_url.split('://')[0]}, "
           f"renderer: {args.renderer}, provider latency L = {args.latency:.3f} s, runs = {args.runs}")
-    print(f"wall time submit -> push (median): {median:.3f} s   min {min(walls):.3f} s   max {max(walls):.3f} s")
+    print(f"wall time submit -> push (median): {median:.3f} s   min {min(r['walls']):.3f} s   max {max(r['walls']):.3f} s")
     print(f"critical path 2L: {critical:.3f} s   ratio wall / 2L: {median / critical:.3f}   (target <= 1.15)")
-    print(f"overhead: {(median - critical) * 1000:.0f} ms per product; web-side loop worst lag {max(lags) * 1000:.1f} ms")
-    print(f"{args.concurrent} products at once: {batch_wall:.2f} s in all, slowest {max(batch):.2f} s; "
-          f"web-side event loop worst lag {lag.worst * 1000:.1f} ms   (target < 20 ms in production)")
-
-
-def _configure(args: argparse.Namespace) -> None:
-    os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="genpire-bench-"))
-    if args.mode == "production":
-        os.environ["QUEUE_REDIS_URL"] = args.redis
-        os.environ["IN_PROCESS_WORKER"] = "0"
-        if not os.environ.get("STORAGE_BACKEND"):
-            os.environ["STORAGE_BACKEND"] = "local"
-    if args.renderer == "fixed":
-        os.environ["BENCH_FIXED_LATENCY_S"] = str(args.latency)
-        os.environ["PROVIDERS_HOOK"] = "bench.fixed_provider:providers"
+    print(f"overhead: {(median - critical) * 1000:.0f} ms per product")
+    print(f"per job: queue wait (created -> claimed) median {statistics.median(waits) * 1000:.0f} ms, "
+          f"max {max(waits) * 1000:.0f} ms; run (claimed -> committed), median by kind: "
+          + ", ".join(f"{kind} {statistics.median(v):.3f} s" for kind, v in sorted(runs_s.items())))
+    print(f"{args.concurrent} products at once: {r['batch_wall']:.2f} s in all, slowest {max(r['batch']):.2f} s")
+    if r["web"]:
+        print("web workers' event loop during it: " + "; ".join(
+            f"pid {w['pid']}: worst {w['worst_ms']} ms, p99 {w['p99_ms']} ms" for w in r["web"])
+            + "   (target < 20 ms in production)")
     else:
-        os.environ["OFFLINE_LATENCY_MS"] = str(int(args.latency * 1000))
+        print(f"this process's event loop (web tier with the in-process worker): worst {r['batch_lag'] * 1000:.1f} ms")
+
+
+async def main(args: argparse.Namespace) -> None:
+    from sqlmodel import SQLModel
+
+    from genpire_app.backend.db import models  # noqa: F401
+    from genpire_app.backend.db.engine import get_engine
+    from genpire_app.backend.jobs import queue
+
+    if args.mode == "embedded":
+        SQLModel.metadata.create_all(get_engine())
+        worker = queue.InProcessWorker()
+        worker.start()
+        try:
+            result = await measure(args, None)
+        finally:
+            worker.stop()
+    else:
+        result = await measure(args, os.environ["BENCH_BASE_URL"])
+    report(args, result)
+
+
+def _providers_env(args: argparse.Namespace) -> dict[str, str]:
+    if args.renderer == "fixed":
+        return {"BENCH_FIXED_LATENCY_S": str(args.latency), "PROVIDERS_HOOK": "bench.fixed_provider:providers"}
+    return {"OFFLINE_LATENCY_MS": str(int(args.latency * 1000))}
+
+
+def run(args: argparse.Namespace) -> None:
+    """Embedded: this process is the web tier with the in-process worker. Production: the real topology
+    (``tests/topology.py``: PostgreSQL, Redis, S3, 2 web workers, 1 queue worker) is started, and this
+    process submits jobs and follows them by push like a web worker does."""
+    os.environ.update(_providers_env(args))
+    if args.mode == "embedded":
+        os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="genpire-bench-"))
+        asyncio.run(main(args))
+        return
+    from tests.topology import start_production
+
+    logs = Path(tempfile.mkdtemp(prefix="genpire-bench-logs-"))
+    topo = start_production(logs / "data", logs, extra=_providers_env(args))
+    try:
+        os.environ.update({k: v for k, v in topo.env.items() if k.isupper() or k.startswith("dramatiq")})
+        os.environ["IN_PROCESS_WORKER"] = "0"
+        os.environ["BENCH_BASE_URL"] = topo.base_url
+        asyncio.run(main(args))
+    finally:
+        topo.stop()
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--latency", type=float, default=1.0, help="provider latency L, seconds")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--concurrent", type=int, default=10, help="approvals run at once for the lag measurement")
+    parser.add_argument("--concurrent", type=int, default=10, help="products made at once for the lag measurement")
     parser.add_argument("--mode", choices=("embedded", "production"), default="embedded")
     parser.add_argument("--renderer", choices=("fixed", "offline"), default="fixed",
                         help="fixed: a provider that sleeps L and returns a real PNG; offline: the CPU-bound renderer")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
-    cli = parser.parse_args()
-    _configure(cli)
-    asyncio.run(main(cli))
+    run(parser.parse_args())

@@ -28,6 +28,7 @@ from reflex.state import StateUpdate
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.jobs import push, queue
 from genpire_app.backend.jobs.push import PushEvent
+from genpire_app.backend.loop_lag import MONITOR
 
 log = logging.getLogger(__name__)
 
@@ -163,19 +164,22 @@ async def _consume(app: Any) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Any) -> AsyncIterator[None]:
-    """For the life of a web worker: consume push events; in the embedded default also run the queue worker."""
+    """For the life of a web worker: consume push events and measure the event loop's lag
+    (``/api/health``); in the embedded default also run the queue worker."""
     global _app
     _app = app
     worker = queue.InProcessWorker() if get_settings().runs_in_process_worker else None
     if worker is not None:
         await asyncio.to_thread(worker.start)
     consumer = asyncio.create_task(_consume(app), name="genpire-push")
+    ticker = asyncio.create_task(MONITOR.run(), name="genpire-loop-lag")
     try:
         yield
     finally:
-        consumer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consumer
+        for task in (consumer, ticker):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         if worker is not None:
             await asyncio.to_thread(worker.stop)
 

@@ -69,6 +69,21 @@ def open_page(browser, base_url: str, folder: Path, *, storage_state: dict | Non
         context.close()
 
 
+@contextlib.contextmanager
+def tier_page(browser, base_url: str, tier: str, request) -> Iterator[object]:
+    """The ``page`` fixture of a browser tier: a fresh page, and a final screenshot when the test failed
+    (the tier's conftest records ``rep_call`` on the test item)."""
+    folder = results_folder(tier, request.node.name)
+    with open_page(browser, base_url, folder) as page:
+        yield page
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            try:
+                page.screenshot(path=str(folder / "failure.png"), full_page=True)
+            except Exception:  # noqa: BLE001 - a failure screenshot is best effort
+                pass
+
+
 def results_folder(tier: str, node_name: str) -> Path:
     """``test-results/<tier>/<test name>/``."""
     return RESULTS / tier / node_name.replace("/", "_").replace("[", "_").replace("]", "")

@@ -55,6 +55,17 @@ def wait_http(url: str, proc: subprocess.Popen | None, log: Path | None, timeout
     raise RuntimeError(f"{url} did not answer in {timeout:.0f} s; see {log}")
 
 
+def worker_command() -> list[str]:
+    """The queue worker command of the README (``make worker``): one process, 16 threads, 5 s shutdown."""
+    return [str(BIN / "dramatiq"), "genpire_app.backend.jobs.worker", "--processes", "1", "--threads", "16",
+            "--worker-shutdown-timeout", "5000"]
+
+
+def stop_process(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
+    """Stop a process group started here: ``sig``, then SIGKILL after ``timeout`` seconds."""
+    _stop(proc, sig, timeout)
+
+
 def _stop(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: float = 20) -> None:
     if proc is None or proc.poll() is not None:
         return
@@ -103,8 +114,7 @@ class Topology:
     def start_worker(self) -> subprocess.Popen:
         """Start one more queue worker process."""
         log = self.log_dir / f"worker-{len(self.workers) + 1}.log"
-        proc = _spawn([str(BIN / "dramatiq"), "genpire_app.backend.jobs.worker", "--processes", "1", "--threads", "16"],
-                      self.env, log)
+        proc = _spawn(worker_command(), self.env, log)
         self.workers.append(proc)
         return proc
 
@@ -119,7 +129,7 @@ class Topology:
             _stop(proc)
         _stop(self.moto)
         if self.database:
-            _drop_database(self.database)
+            drop_database(self.database)
 
 
 def _base_env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str]:
@@ -182,7 +192,8 @@ def production_services() -> str:
     return ""
 
 
-def _create_database() -> tuple[str, str]:
+def create_database() -> tuple[str, str]:
+    """A fresh, empty PostgreSQL database: (name, SQLAlchemy URL)."""
     import psycopg
 
     name = f"genpire_prod_{uuid.uuid4().hex[:10]}"
@@ -192,7 +203,8 @@ def _create_database() -> tuple[str, str]:
     return name, f"{base}/{name}"
 
 
-def _drop_database(name: str) -> None:
+def drop_database(name: str) -> None:
+    """Drop a database made by :func:`create_database` (closing its connections)."""
     import psycopg
 
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
@@ -220,7 +232,7 @@ def start_production(data_dir: Path, log_dir: Path, *, web_workers: int = 2, job
     log_dir.mkdir(parents=True, exist_ok=True)
     redis.Redis.from_url(REDIS_URL).flushdb()
     moto, s3_url = _start_moto(log_dir)
-    database, db_url = _create_database()
+    database, db_url = create_database()
     port = free_port()
     env = _base_env(data_dir, port, {
         "DATABASE_URL": db_url,
@@ -234,7 +246,7 @@ def start_production(data_dir: Path, log_dir: Path, *, web_workers: int = 2, job
         "AWS_SECRET_ACCESS_KEY": "test",
         "SECRET_KEY": uuid.uuid4().hex,
         "QUEUE_NAMESPACE": f"genpire-{uuid.uuid4().hex[:8]}",  # a stray worker of another run cannot take our jobs
-        "dramatiq_worker_timeout": "100",
+        "dramatiq_worker_timeout": "20",
         **(extra or {}),
     })
     topo = Topology(f"http://127.0.0.1:{port}", port, env, log_dir, moto=moto, database=database)
@@ -249,4 +261,5 @@ def start_production(data_dir: Path, log_dir: Path, *, web_workers: int = 2, job
     return topo
 
 
-__all__ = ["Topology", "free_port", "production_services", "start_embedded", "start_production", "wait_http"]
+__all__ = ["Topology", "create_database", "stop_process", "worker_command", "drop_database", "free_port", "production_services", "start_embedded",
+           "start_production", "wait_http"]

@@ -12,7 +12,7 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, PrivateAttr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: Project root (the folder holding ``rxconfig.py``).
@@ -135,6 +135,7 @@ class Settings(BaseSettings):
     auth_rate_per_minute: int = 20
 
     prices: Prices = Field(default_factory=Prices)
+    _signing_key: bytes | None = PrivateAttr(default=None)
 
     @property
     def effective_database_url(self) -> str:
@@ -166,9 +167,13 @@ class Settings(BaseSettings):
         return self.data_dir / "storage"
 
     def signing_key(self) -> bytes:
-        """HMAC key for signed URLs: ``SECRET_KEY`` or a random key persisted in ``data_dir/secret.key``."""
-        if self.secret_key:
-            return self.secret_key.encode()
+        """HMAC key for signed URLs: ``SECRET_KEY`` or a random key persisted in ``data_dir/secret.key``
+        (read once per settings object, so signing never touches the disk again)."""
+        if self._signing_key is None:
+            self._signing_key = self.secret_key.encode() if self.secret_key else self._stored_key()
+        return self._signing_key
+
+    def _stored_key(self) -> bytes:
         path = self.data_dir / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)

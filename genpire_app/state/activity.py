@@ -84,13 +84,7 @@ class ActivityState(SessionState):
     @rx.event(background=True)
     async def on_push(self, event: dict[str, Any]):
         """A push event: new provider calls may have been logged (not by progress alone)."""
-        try:
-            uid = await self._uid() if set(event.get("topics") or ()) - {"job"} else None
-            if uid is not None:
-                await self._reload_header(uid)
-                await self._load(uid)
-        finally:
-            await self._pushed(event)
+        await self._handle_push(event, self._load)
 
     @rx.event(background=True)
     async def set_operation(self, value: str):

@@ -46,17 +46,21 @@ class AuthState(SessionState):
             self.signed_in = True
             self._apply_header(header)
 
+    async def _begin_submit(self) -> bool:
+        """Start a form submission: False while one runs or when the client is over its auth rate."""
+        async with self:
+            if self.submitting:
+                return False
+            self.email_error = self.password_error = ""
+            self.error = self._rate_limited()
+            self.submitting = not self.error
+            return self.submitting
+
     @rx.event(background=True)
     async def sign_up(self, form: dict):
         """Create the account (sign-up credits), sign in, open the dashboard."""
-        async with self:
-            if self.submitting:
-                return
-            self.error = self.email_error = self.password_error = ""
-            self.error = self._rate_limited()
-            if self.error:
-                return
-            self.submitting = True
+        if not await self._begin_submit():
+            return
         try:
             user_id = await asyncio.to_thread(accounts.create_account, email=str(form.get("email", "")),
                                               password=str(form.get("password", "")))
@@ -77,14 +81,8 @@ class AuthState(SessionState):
     @rx.event(background=True)
     async def sign_in(self, form: dict):
         """Check the password (bcrypt, off the event loop) and sign in."""
-        async with self:
-            if self.submitting:
-                return
-            self.error = self.email_error = self.password_error = ""
-            self.error = self._rate_limited()
-            if self.error:
-                return
-            self.submitting = True
+        if not await self._begin_submit():
+            return
         user_id = await asyncio.to_thread(accounts.authenticate, str(form.get("email", "")),
                                           str(form.get("password", "")))
         if user_id is None:

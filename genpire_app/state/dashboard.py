@@ -80,14 +80,6 @@ class DashboardState(SessionState):
         return format_credits(get_settings().prices.minimum_to_create)
 
     @rx.var
-    def minimum_breakdown(self) -> str:
-        """What the minimum pays for, from the price table, e.g. "1 credit for the front view, 2 credits
-        for the other four views"."""
-        prices = get_settings().prices
-        return (f"{format_credits(prices.front_view)} for the front view, "
-                f"{format_credits(prices.remaining_views)} for the other four views")
-
-    @rx.var
     def front_view_cost(self) -> str:
         """Cost of the front view generated right after creation."""
         return format_credits(get_settings().prices.front_view)
@@ -119,13 +111,7 @@ class DashboardState(SessionState):
     async def on_push(self, event: dict[str, Any]):
         """A push event: the header and the product list (statuses, thumbnails) may have changed; progress
         alone changes nothing this page shows."""
-        try:
-            uid = await self._uid() if set(event.get("topics") or ()) - {"job"} else None
-            if uid is not None:
-                await self._reload_header(uid)
-                await self._load_items(uid)
-        finally:
-            await self._pushed(event)
+        await self._handle_push(event, self._load_items)
 
     @rx.event(background=True)
     async def next_page(self):
@@ -329,10 +315,7 @@ class DashboardState(SessionState):
         except products.ProductInputError as err:
             field, error = err.field, err.message
         except credits.InsufficientCredits as err:
-            async with self:
-                breakdown = self.minimum_breakdown
-            error = (f"You need at least {format_credits(err.needed)} to create a product ({breakdown}). "
-                     f"You have {format_credits(err.available)}.")
+            error = products.minimum_message(err)
         except (ProviderError, RateLimited) as err:
             error = getattr(err, "message", str(err))
         if product_id is None:

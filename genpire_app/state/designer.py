@@ -113,6 +113,8 @@ class PipelineMixin(rx.State, mixin=True):
     intents: dict[str, str] = {}
     #: Jobs this tab submitted and follows: job id -> action (one of ``ACTIONS``).
     _jobs: dict[str, str] = {}
+    #: Whether opening the page should start the first front view (``designer.needs_auto_generation``).
+    _auto_front: bool = False
 
     # ------------------------------------------------------------------ derived
 
@@ -176,6 +178,7 @@ class PipelineMixin(rx.State, mixin=True):
                 setattr(self, name, value)
         if not any(a.id == self.selected_approval for a in self.approvals):
             self.selected_approval = self.approvals[-1].id if self.approvals else ""
+        self._auto_front = designer.needs_auto_generation(snap)
         events = self._settle(snap.jobs)
         self._apply_jobs(snap.active_job, snap.jobs)
         if snap.last_error and snap.active_job is None:
@@ -254,7 +257,7 @@ class PipelineMixin(rx.State, mixin=True):
         for event in await self._refresh():
             yield event
         async with self:
-            auto = self.phase == "generating_front" and not self.approvals and not self.busy and not self.last_error
+            auto = self._auto_front
         if auto:  # the handler of this page's own state class (``self`` is a proxy in background events)
             yield type(getattr(self, "__wrapped__", self)).generate_front("")
 

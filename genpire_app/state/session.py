@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import reflex as rx
@@ -119,15 +120,22 @@ class SessionState(rx.State):
         full = any(topic != "job" for topic in event.get("topics") or ())
         await live.finished(self.router.session.client_token, full=full)
 
-    @rx.event(background=True)
-    async def on_push(self, event: dict[str, Any]):
-        """A push event for this tab's user: reload the header numbers (pages extend this)."""
+    async def _handle_push(self, event: dict[str, Any], reload: Callable[[int], Awaitable[None]] | None) -> None:
+        """The body of a page's ``on_push``: on anything beyond job progress, reload the header and then
+        ``reload(user_id)``; always tell ``genpire_app.live`` the tab is free again."""
         try:
-            uid = await self._uid()
-            if uid is not None:
+            if set(event.get("topics") or ()) - {"job"} and (uid := await self._uid()) is not None:
                 await self._reload_header(uid)
+                if reload is not None:
+                    await reload(uid)
         finally:
             await self._pushed(event)
+
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A push event for this tab's user: reload the header numbers. Every page declares its own
+        ``on_push`` (Reflex runs an inherited handler on the state that declares it)."""
+        await self._handle_push(event, None)
 
     @rx.event(background=True)
     async def toggle_notifications(self, open_: bool):

@@ -168,12 +168,7 @@ class TechPackState(SessionState):
     @rx.event(background=True)
     async def on_push(self, event: dict[str, Any]):
         """A push event: only the header can change on this page."""
-        try:
-            uid = await self._uid()
-            if uid is not None:
-                await self._reload_header(uid)
-        finally:
-            await self._pushed(event)
+        await self._handle_push(event, None)
 
     def _download(self, fmt: str):
         key = self._files.get(fmt)

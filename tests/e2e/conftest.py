@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from tests.browser import CHROMIUM, RESULTS, open_page, results_folder
+from tests.browser import CHROMIUM, RESULTS, tier_page
 from tests.topology import start_embedded
 
 #: Offline provider latency for the e2e server, milliseconds.
@@ -49,15 +49,8 @@ def server(tmp_path_factory):
 @pytest.fixture
 def page(browser, server, request):
     """A fresh browser context and page on the server; screenshot on failure."""
-    folder = results_folder("e2e", request.node.name)
-    with open_page(browser, server[0], folder) as pg:
+    with tier_page(browser, server[0], "e2e", request) as pg:
         yield pg
-        failed = getattr(request.node, "rep_call", None)
-        if failed is not None and failed.failed:
-            try:
-                pg.screenshot(path=str(folder / "failure.png"), full_page=True)
-            except Exception:
-                pass
 
 
 @pytest.fixture

@@ -130,3 +130,21 @@ def test_a_second_tab_follows_by_push_and_images_come_from_the_cache(page, brows
         assert len(views) >= 5, responses
         downloaded = [url for rid, url, disk in views if not disk and rid not in cached]
         assert not downloaded, f"views downloaded again after a reload: {downloaded}"
+
+
+def test_a_double_click_is_charged_once(page):
+    """A double-click on a spending button is one operation and one charge (both clicks carry the
+    button's intent token; tests/services/test_pipeline.py covers a repeat that arrives after the job ended)."""
+    sign_up(page)
+    page.get_by_label("Product idea").fill("A bamboo phone stand with a cable slot")
+    page.get_by_role("button", name="Create product").click()
+    expect(page.get_by_role("img", name="Front view", exact=True)).to_be_visible(timeout=SLOW)
+    page.get_by_role("button", name="Approve & Generate All Views").dblclick()
+    expect_five_views(page)
+    expect(balance(page)).to_have_text("17 credits", timeout=SLOW)
+    page.get_by_role("button", name="Generate Tech Pack").dblclick()
+    expect(page).to_have_url(re.compile(r"/techpacks/"), timeout=SLOW)
+    expect(balance(page)).to_have_text("16 credits", timeout=SLOW)
+    page.go_back()
+    expect(page.get_by_role("link", name=re.compile("Tech pack · Revision 0"))).to_have_count(1, timeout=SLOW)
+    expect(balance(page)).to_have_text("16 credits")

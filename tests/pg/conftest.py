@@ -39,8 +39,12 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture
 def pg_env(tmp_path, monkeypatch):
-    """Point the app at a fresh schema of the PostgreSQL database in ``TEST_DATABASE_URL``."""
-    from sqlmodel import SQLModel, create_engine
+    """Point the app at a fresh schema of the PostgreSQL database in ``TEST_DATABASE_URL``, built by
+    ``alembic upgrade head`` (DESIGN.md §11), not ``create_all``."""
+    from alembic import command
+    from sqlmodel import create_engine
+
+    from tests.unit.test_migrations import alembic_config
 
     from genpire_app.backend.config import Settings, get_settings
     from genpire_app.backend.db import engine as engine_mod
@@ -58,7 +62,8 @@ def pg_env(tmp_path, monkeypatch):
         url, connect_args={"options": f"-csearch_path={schema}"}, pool_size=20, max_overflow=60, pool_timeout=60
     )
     engine_mod.set_engine(engine)
-    SQLModel.metadata.create_all(engine)
+    rendered = engine.url.render_as_string(hide_password=False)
+    command.upgrade(alembic_config(f"{rendered}{'&' if '?' in rendered else '?'}options=-csearch_path%3D{schema}"), "head")
     yield engine
     engine.dispose()
     engine_mod.set_engine(None)

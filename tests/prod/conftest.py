@@ -13,7 +13,7 @@ import statistics
 
 import pytest
 
-from tests.browser import RESULTS, open_page, results_folder
+from tests.browser import RESULTS, tier_page
 from tests.topology import production_services, start_production
 
 LATENCY_MS = "900"
@@ -68,16 +68,9 @@ def prod(tmp_path_factory):
 
 @pytest.fixture
 def prod_page(browser, prod, request):
-    """A fresh browser context on the production topology; screenshot on failure."""
-    folder = results_folder("prod", request.node.name)
-    with open_page(browser, prod.base_url, folder) as pg:
+    """A fresh browser context and page on the server; screenshot on failure."""
+    with tier_page(browser, prod.base_url, "prod", request) as pg:
         yield pg
-        failed = getattr(request.node, "rep_call", None)
-        if failed is not None and failed.failed:
-            try:
-                pg.screenshot(path=str(folder / "failure.png"), full_page=True)
-            except Exception:
-                pass
 
 
 @pytest.fixture

@@ -68,3 +68,32 @@ def test_rate_limiter_allows_the_limit_then_refuses_until_the_window_passes():
     lim.hit("someone-else")
     now[0] = 60.5
     lim.hit("u")
+
+
+def test_the_creation_minimum_message_follows_the_price_table(monkeypatch):
+    from genpire_app.backend.config import get_settings
+    from genpire_app.backend.services import credits, products
+
+    monkeypatch.setenv("PRICE_FRONT_VIEW", "150")
+    monkeypatch.setenv("PRICE_REMAINING_VIEWS", "300")
+    monkeypatch.setenv("PRICE_MINIMUM_TO_CREATE", "450")
+    get_settings.cache_clear()
+    try:
+        text = products.minimum_message(credits.InsufficientCredits(450, 250))
+    finally:
+        get_settings.cache_clear()
+    assert text == ("You need at least 4.5 credits to create a product (1.5 credits for the front view, "
+                    "3 credits for the other four views). You have 2.5 credits.")
+
+
+def test_backend_services_do_not_import_reflex():
+    import subprocess
+    import sys
+
+    code = ("import sys\n"
+            "import genpire_app.backend.services.operations as ops, genpire_app.backend.jobs.worker\n"
+            "ops.registry()\n"
+            "import genpire_app.backend.api.app\n"
+            "print([m for m in sys.modules if m == 'reflex' or m.startswith(('reflex.', 'reflex_'))])\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

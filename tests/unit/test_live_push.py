@@ -97,3 +97,18 @@ async def test_local_channel_hands_events_to_subscribers_on_their_loop():
     await asyncio.to_thread(channel.publish, event("job"))  # published from another thread (a worker)
     await asyncio.wait_for(task, 5)
     assert received[0].job_id == "j1"
+
+
+async def test_loop_lag_reports_a_blocked_loop():
+    import time
+
+    from genpire_app.backend.loop_lag import LoopLag
+
+    monitor = LoopLag(interval=0.001)
+    task = asyncio.create_task(monitor.run())
+    await asyncio.sleep(0.01)
+    time.sleep(0.08)  # block the loop on purpose: the thing being measured
+    await asyncio.sleep(0.01)
+    task.cancel()
+    report = monitor.report(5)
+    assert report["worst_ms"] >= 70

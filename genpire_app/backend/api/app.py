@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from genpire_app.backend.api import files, uploads
+from genpire_app.backend.loop_lag import MONITOR
 from genpire_app.backend.providers.registry import get_providers
 
 
@@ -20,8 +21,10 @@ def create_api() -> FastAPI:
     api.include_router(uploads.router)
 
     @api.get("/api/health")
-    async def health() -> dict[str, object]:
-        """Liveness and which providers are offline."""
-        return {"ok": True, "offline_providers": get_providers().offline}
+    async def health(lag_seconds: int | None = None) -> dict[str, object]:
+        """Liveness, which providers are offline, and this web worker's event-loop lag
+        (``loop_lag``: worst and p99 of per-second worst lags in milliseconds over ``lag_seconds``, default 60)."""
+        return {"ok": True, "offline_providers": get_providers().offline,
+                "loop_lag": MONITOR.report(max(1, min(lag_seconds or 60, 60)))}
 
     return api

@@ -1,7 +1,7 @@
 """SQLModel tables (DESIGN.md §4; columns follow seed 000 §4 and the credits design of DESIGN.md §5).
 
 Conventions:
-- UUID primary keys; ``user_id`` is the integer id of the account (``localuser.id`` of reflex-local-auth).
+- UUID primary keys; ``user_id`` is the integer id of the account (``localuser.id``).
 - ``created_at`` / ``updated_at`` are UTC.
 - Images are stored as blobs; rows hold storage keys (``*_key``), never base64 and never public URLs
   (DESIGN.md §12 "logo / design storage").
@@ -53,7 +53,7 @@ def _user_fk() -> Any:
 class LocalUser(SQLModel, table=True):
     """An account: the e-mail address is ``username``; ``password_hash`` is a bcrypt hash (DESIGN.md §10).
 
-    The table keeps the name and columns it had under reflex-local-auth, so existing databases migrate as is.
+    The table keeps the name and columns it had when accounts came from reflex-local-auth (no migration).
     """
 
     __tablename__ = "localuser"

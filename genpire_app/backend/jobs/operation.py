@@ -76,21 +76,26 @@ class WorkContext:
         user_id: int,
         product_id: uuid.UUID | None,
         attempt: int,
-        put_blob: Callable[[str, str, bytes, str, str], Awaitable[str]],
+        put_blobs: Callable[[str, list[tuple[str, bytes, str, str]]], Awaitable[list[str]]],
         progress: Callable[[str, str], Awaitable[None]],
     ) -> None:
         self.job_id = job_id
         self.user_id = user_id
         self.product_id = product_id
         self.attempt = attempt
-        self._put_blob = put_blob
+        self._put_blobs = put_blobs
         self._progress = progress
 
+    async def put_blobs(self, prefix: str, blobs: list[tuple[str, bytes, str, str]]) -> list[str]:
+        """Store blobs ``(name, data, content type, ext)`` under content-addressed keys in this attempt's
+        folder below ``prefix`` (``<prefix>/<job>-<attempt>/<name>.<sha256[:16]>.<ext>``), concurrently, and
+        return the keys in order. The keys are recorded before the writes, so any failure, cancellation or
+        crash deletes them again."""
+        return await self._put_blobs(prefix, blobs)
+
     async def put_blob(self, prefix: str, name: str, data: bytes, content_type: str, ext: str) -> str:
-        """Store ``data`` under a content-addressed key in this attempt's folder below ``prefix`` and return
-        the key (``<prefix>/<job>-<attempt>/<name>.<sha256[:16]>.<ext>``). The key is recorded before the
-        write, so any failure, cancellation or crash deletes it again."""
-        return await self._put_blob(prefix, name, data, content_type, ext)
+        """:meth:`put_blobs` for one blob; returns its key."""
+        return (await self._put_blobs(prefix, [(name, data, content_type, ext)]))[0]
 
     async def progress(self, part: str, status: str) -> None:
         """Record the progress of one part (``"back": "done"``) and tell the user's open tabs."""

@@ -45,7 +45,7 @@ from genpire_app.backend.jobs.kinds import JobKind, JobStatus
 from genpire_app.backend.jobs.operation import Operation, Plan, Stored, WorkContext
 from genpire_app.backend.jobs.push import Topic
 from genpire_app.backend.providers.base import ProviderError
-from genpire_app.backend.services import credits
+from genpire_app.backend.services import ai_log, credits
 from genpire_app.backend.storage import content_key, get_storage
 
 log = logging.getLogger(__name__)
@@ -219,9 +219,9 @@ def _beat(claim: _Claim) -> None:
         s.execute(update(Job).where(*_mine(claim)).values(heartbeat_at=utcnow()))
 
 
-def _record_blob(claim: _Claim, key: str) -> None:
+def _record_blobs(claim: _Claim, keys: list[str]) -> None:
     with write_session() as s:
-        s.add(JobBlob(job_id=claim.id, attempt=claim.attempt, key=key))
+        s.add_all([JobBlob(job_id=claim.id, attempt=claim.attempt, key=key) for key in keys])
 
 
 def blob_keys(job_id: uuid.UUID, attempt: int | None = None) -> list[str]:
@@ -252,11 +252,12 @@ async def delete_blobs(keys: list[str]) -> None:
 
 
 def _context(claim: _Claim) -> WorkContext:
-    async def put_blob(prefix: str, name: str, data: bytes, content_type: str, ext: str) -> str:
-        key = content_key(f"{prefix}/{claim.id.hex}-{claim.attempt}", name, data, ext)
-        await asyncio.to_thread(_record_blob, claim, key)
-        await get_storage().put(key, data, content_type)
-        return key
+    async def put_blobs(prefix: str, blobs: list[tuple[str, bytes, str, str]]) -> list[str]:
+        keys = [content_key(f"{prefix}/{claim.id.hex}-{claim.attempt}", name, data, ext) for name, data, _, ext in blobs]
+        await asyncio.to_thread(_record_blobs, claim, keys)  # write-ahead: recorded before they exist
+        storage = get_storage()
+        await asyncio.gather(*(storage.put(key, data, mime) for key, (_, data, mime, _) in zip(keys, blobs)))
+        return keys
 
     async def progress(part: str, status: str) -> None:
         if await asyncio.to_thread(_set_progress, claim, part, status):
@@ -264,7 +265,7 @@ def _context(claim: _Claim) -> WorkContext:
                          status=JobStatus.RUNNING)
 
     return WorkContext(job_id=claim.id, user_id=claim.user_id, product_id=claim.product_id, attempt=claim.attempt,
-                       put_blob=put_blob, progress=progress)
+                       put_blobs=put_blobs, progress=progress)
 
 
 def _commit(op: Operation[Any, Any], claim: _Claim, ctx: WorkContext, plan: Plan, result: Any) -> Stored:
@@ -368,6 +369,7 @@ async def run(job_id: uuid.UUID) -> JobStatus | None:
 async def _work_and_store(op: Operation[Any, Any], claim: _Claim, ctx: WorkContext, plan: Plan) -> Stored:
     for round_ in range(op.max_rebases + 1):
         result = await op.work(ctx, plan)
+        await ai_log.flush()
         try:
             return await asyncio.to_thread(_commit, op, claim, ctx, plan, result)
         except Conflict:

@@ -4,6 +4,7 @@ Flow (with Logging)"; DESIGN.md §6). Times in milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 import uuid
@@ -16,6 +17,8 @@ from genpire_app.backend.providers.base import Completion, GeneratedImage, Provi
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+#: Log writes of successful calls still in flight (they overlap with the work that follows the call).
+_pending: set[asyncio.Future[None]] = set()
 
 
 def _record(**fields: object) -> None:
@@ -50,8 +53,6 @@ async def logged_call(
         ProviderError: re-raised from ``call`` after logging; any other exception is logged and wrapped in
         a ProviderError with a generic user-safe message.
     """
-    import asyncio
-
     started = time.perf_counter()
     common = {
         "operation": operation,
@@ -80,15 +81,25 @@ async def logged_call(
     if not isinstance(usage, TokenUsage):
         usage = TokenUsage()
     used_model = getattr(result, "model", model) if isinstance(result, (Completion, GeneratedImage)) else model
-    await asyncio.to_thread(
+    write = asyncio.ensure_future(asyncio.to_thread(
         _record,
         **{**common, "model": used_model},
         processing_ms=elapsed,
         status="succeeded",
         input_tokens=usage.input_tokens,
         output_tokens=usage.output_tokens,
-    )
+    ))
+    _pending.add(write)
+    write.add_done_callback(_pending.discard)
     return result
+
+
+async def flush() -> None:
+    """Wait for the log writes still in flight on this event loop (the runner calls it before committing)."""
+    loop = asyncio.get_running_loop()
+    waiting = [f for f in list(_pending) if f.get_loop() is loop]
+    if waiting:
+        await asyncio.gather(*waiting, return_exceptions=True)
 
 
 async def call(

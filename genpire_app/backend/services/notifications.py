@@ -5,7 +5,6 @@ Types used: product_created, views_ready, tech_pack_ready, generation_failed.
 
 from __future__ import annotations
 
-import uuid
 
 from sqlalchemy import func, update
 from sqlmodel import Session, select
@@ -54,15 +53,5 @@ def mark_all_read(*, user_id: int) -> None:
         s.execute(
             update(Notification)
             .where(Notification.user_id == user_id, Notification.read_at.is_(None))
-            .values(read_at=utcnow())
-        )
-
-
-def mark_read(*, user_id: int, notification_id: uuid.UUID) -> None:
-    """Mark one of the user's notifications as read (others' ids are ignored)."""
-    with write_session() as s:
-        s.execute(
-            update(Notification)
-            .where(Notification.id == notification_id, Notification.user_id == user_id)
             .values(read_at=utcnow())
         )

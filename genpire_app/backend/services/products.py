@@ -212,6 +212,17 @@ def check_can_create(user_id: int) -> None:
         raise credits.InsufficientCredits(need, have)
 
 
+def minimum_message(err: credits.InsufficientCredits) -> str:
+    """Why a product cannot be created yet, from the price table: "You need at least 3 credits to create a
+    product (1 credit for the front view, 2 credits for the other four views). You have 2.5 credits."
+    """
+    prices = get_settings().prices
+    return (f"You need at least {format_credits(err.needed)} to create a product "
+            f"({format_credits(prices.front_view)} for the front view, "
+            f"{format_credits(prices.remaining_views)} for the other four views). "
+            f"You have {format_credits(err.available)}.")
+
+
 def _ext(mime: str) -> str:
     return {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}.get(mime, "bin")
 

@@ -58,9 +58,3 @@ def limiter(name: str, per_minute: int) -> RateLimiter:
     if name not in _limiters:
         _limiters[name] = RateLimiter(per_minute, 60.0)
     return _limiters[name]
-
-
-def reset_all() -> None:
-    """Forget every limiter's counts (tests)."""
-    for lim in _limiters.values():
-        lim.reset()

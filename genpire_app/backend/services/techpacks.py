@@ -123,8 +123,9 @@ class TechPackOperation(Operation[TechPackPlan, TechPackResult]):
         xlsx = await asyncio.to_thread(render_techpack_xlsx, tech_pack, revision_number=number, generated_at=generated_at)
         prefix = f"users/{ctx.user_id}/products/{plan.product_id}/techpacks"
         name = f"techpack_r{number}"
-        files = {"pdf": await ctx.put_blob(prefix, name, pdf, FORMATS["pdf"], "pdf"),
-                 "xlsx": await ctx.put_blob(prefix, name, xlsx, FORMATS["xlsx"], "xlsx")}
+        pdf_key, xlsx_key = await ctx.put_blobs(prefix, [(name, pdf, FORMATS["pdf"], "pdf"),
+                                                         (name, xlsx, FORMATS["xlsx"], "xlsx")])
+        files = {"pdf": pdf_key, "xlsx": xlsx_key}
         await ctx.progress("tech_pack", "done")
         return TechPackResult(tech_pack, completion.model, generated_at, files)
 

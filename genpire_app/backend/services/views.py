@@ -152,8 +152,8 @@ async def store_view(ctx: WorkContext, name: str, image: GeneratedImage) -> tupl
     assert ctx.product_id is not None
     prefix = views_prefix(ctx.user_id, ctx.product_id)
     thumb = await asyncio.to_thread(imaging.make_thumbnail, image.data, get_settings().thumbnail_size)
-    key = await ctx.put_blob(prefix, name, image.data, "image/png", "png")
-    thumb_key = await ctx.put_blob(prefix, f"{name}_thumb", thumb, "image/webp", "webp")
+    key, thumb_key = await ctx.put_blobs(prefix, [(name, image.data, "image/png", "png"),
+                                                  (f"{name}_thumb", thumb, "image/webp", "webp")])
     return key, thumb_key
 
 

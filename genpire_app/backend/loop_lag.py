@@ -1,0 +1,55 @@
+"""How late this process's event loop runs its callbacks: a ticker measures it, ``/api/health`` reports it.
+
+A coroutine sleeps ``interval`` seconds and records how much later than asked it woke; the worst lag of
+each second is kept for the last ``window`` seconds. A web worker that blocks its loop (I/O or CPU work
+on the loop, or a starved CPU) shows up here. Milliseconds in the report.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import os
+import time
+
+INTERVAL_S = 0.005
+WINDOW_S = 60
+
+
+class LoopLag:
+    """The ticker and its per-second worst lags (seconds)."""
+
+    def __init__(self, interval: float = INTERVAL_S, window: int = WINDOW_S) -> None:
+        self.interval = interval
+        self.window = window
+        self._seconds: collections.deque[tuple[int, float]] = collections.deque(maxlen=window)
+
+    def _record(self, lag: float) -> None:
+        now = int(time.time())
+        if self._seconds and self._seconds[-1][0] == now:
+            self._seconds[-1] = (now, max(self._seconds[-1][1], lag))
+        else:
+            self._seconds.append((now, lag))
+
+    async def run(self) -> None:
+        """Tick forever (cancel to stop)."""
+        loop = asyncio.get_running_loop()
+        while True:
+            expected = loop.time() + self.interval
+            await asyncio.sleep(self.interval)
+            self._record(max(0.0, loop.time() - expected))
+
+    def report(self, seconds: int | None = None) -> dict[str, object]:
+        """``{"pid", "window_s", "worst_ms", "p99_ms"}`` over the last ``seconds`` (default: the window);
+        ``p99_ms`` is the 99th percentile of the per-second worst lags."""
+        horizon = int(time.time()) - (seconds or self.window)
+        values = sorted(lag for at, lag in self._seconds if at > horizon)
+        if not values:
+            return {"pid": os.getpid(), "window_s": seconds or self.window, "worst_ms": 0.0, "p99_ms": 0.0}
+        p99 = values[min(len(values) - 1, int(0.99 * (len(values) - 1) + 0.5))]
+        return {"pid": os.getpid(), "window_s": seconds or self.window, "worst_ms": round(values[-1] * 1000, 1),
+                "p99_ms": round(p99 * 1000, 1)}
+
+
+#: The process-wide ticker (started by the web lifespan).
+MONITOR = LoopLag()
