@@ -256,7 +256,11 @@ def _context(claim: _Claim) -> WorkContext:
         keys = [content_key(f"{prefix}/{claim.id.hex}-{claim.attempt}", name, data, ext) for name, data, _, ext in blobs]
         await asyncio.to_thread(_record_blobs, claim, keys)  # write-ahead: recorded before they exist
         storage = get_storage()
-        await asyncio.gather(*(storage.put(key, data, mime) for key, (_, data, mime, _) in zip(keys, blobs)))
+        written = await asyncio.gather(*(storage.put(key, data, mime) for key, (_, data, mime, _) in zip(keys, blobs)),
+                                       return_exceptions=True)  # all writes end before any clean-up runs
+        failed = next((w for w in written if isinstance(w, BaseException)), None)
+        if failed is not None:
+            raise failed
         return keys
 
     async def progress(part: str, status: str) -> None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 from genpire_app.backend.providers.base import ImageRequest
-from genpire_app.backend.providers.colors import find_colors, nearest_display_name, product_shade, resolve_color
+from genpire_app.backend.providers.color_names import product_shade
+from genpire_app.backend.providers.colors import find_colors, nearest_display_name, resolve_color
 from genpire_app.backend.providers.offline.catalogue import CATEGORIES, detect_category
 from genpire_app.backend.providers.offline.spec import COMMON_PART_WORDS, ROLES, NamedColor
 from genpire_app.backend.providers.offline.state import ProductState, feature_colors

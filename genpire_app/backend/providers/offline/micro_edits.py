@@ -19,12 +19,12 @@ import numpy as np
 from PIL import Image, ImageFilter
 
 from genpire_app.backend.providers.base import ImageRequest, ProviderError
+from genpire_app.backend.providers.color_names import product_shade
 from genpire_app.backend.providers.colors import (
     cluster_colors,
     find_colors,
     hex_to_rgb,
     nearest_display_name,
-    product_shade,
     rgb_to_hex,
     rgb_to_lab,
 )
