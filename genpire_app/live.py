@@ -29,6 +29,7 @@ from genpire_app.backend.config import get_settings
 from genpire_app.backend.jobs import push, queue
 from genpire_app.backend.jobs.push import PushEvent
 from genpire_app.backend.loop_lag import MONITOR
+from genpire_app.backend.providers.registry import get_providers
 
 log = logging.getLogger(__name__)
 
@@ -168,10 +169,12 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     (``/api/health``); in the embedded default also run the queue worker."""
     global _app
     _app = app
+    await asyncio.to_thread(get_providers)  # import and build them now, not on the loop at the first request
     worker = queue.InProcessWorker() if get_settings().runs_in_process_worker else None
     if worker is not None:
         await asyncio.to_thread(worker.start)
     consumer = asyncio.create_task(_consume(app), name="genpire-push")
+    MONITOR.watch_gc()
     ticker = asyncio.create_task(MONITOR.run(), name="genpire-loop-lag")
     try:
         yield

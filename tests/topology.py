@@ -70,7 +70,9 @@ def _stop(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: flo
     if proc is None or proc.poll() is not None:
         return
     try:
-        os.killpg(proc.pid, sig)
+        # SIGTERM goes to the main process only: it stops its children gracefully (Dramatiq kills a worker
+        # process at once when it gets a second signal from its group). SIGKILL takes the whole group.
+        (os.kill if sig == signal.SIGTERM else os.killpg)(proc.pid, sig)
         proc.wait(timeout=timeout)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         try:
@@ -78,6 +80,11 @@ def _stop(proc: subprocess.Popen | None, sig: int = signal.SIGTERM, timeout: flo
         except ProcessLookupError:
             pass
         proc.wait(timeout=10)
+    else:
+        try:  # children that outlived their parent
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _spawn(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
@@ -214,7 +221,9 @@ def drop_database(name: str) -> None:
 def _start_moto(log_dir: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     log = log_dir / "moto.log"
-    proc = _spawn([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)], dict(os.environ), log)
+    # niced: it stands in for a remote object store, whose CPU would not compete with the app's processes
+    proc = _spawn(["nice", "-n", "10", sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                  dict(os.environ), log)
     url = f"http://127.0.0.1:{port}"
     wait_http(f"{url}/moto-api/", proc, log, 60)
     import boto3

@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     in_process_worker: bool | None = None
     #: Worker threads (concurrent jobs) per queue worker process.
     job_worker_threads: int = 16
+    #: ``nice`` increment of queue worker processes, so web workers on the same machine get the CPU first.
+    worker_nice: int = 19
     #: Pending holds older than this are released by the recovery sweep, seconds.
     hold_ttl_seconds: int = 1800
     #: A running job refreshes its heartbeat this often, seconds.

@@ -430,10 +430,10 @@ def make_thumbnail(data: bytes, size: int = 256, *, max_pixels: int | None = Non
         raise ValueError("size must be at least 1 pixel")
     im = _open_any(data, max_pixels)
     im = im.convert("RGBA" if _has_alpha(im) else "RGB")
-    im.thumbnail((size, size), Image.Resampling.LANCZOS)
+    im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)  # box-reduce first, then Lanczos
     out = _clean_copy(im)
     buf = io.BytesIO()
-    out.save(buf, "WEBP", quality=THUMBNAIL_QUALITY, method=4)
+    out.save(buf, "WEBP", quality=THUMBNAIL_QUALITY, method=2)  # ~1/3 faster than 4, a few % larger
     return buf.getvalue()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import gc
 import os
 import time
 
@@ -17,12 +18,25 @@ WINDOW_S = 60
 
 
 class LoopLag:
-    """The ticker and its per-second worst lags (seconds)."""
+    """The ticker and its per-second worst lags (seconds); also the longest garbage-collection pause."""
 
     def __init__(self, interval: float = INTERVAL_S, window: int = WINDOW_S) -> None:
         self.interval = interval
         self.window = window
         self._seconds: collections.deque[tuple[int, float]] = collections.deque(maxlen=window)
+        self.gc_worst = 0.0
+        self._gc_started = 0.0
+
+    def watch_gc(self) -> None:
+        """Also time this process's garbage collections (their worst pause is in the report)."""
+
+        def callback(phase: str, info: dict) -> None:
+            if phase == "start":
+                self._gc_started = time.perf_counter()
+            elif self._gc_started:
+                self.gc_worst = max(self.gc_worst, time.perf_counter() - self._gc_started)
+
+        gc.callbacks.append(callback)
 
     def _record(self, lag: float) -> None:
         now = int(time.time())
@@ -40,15 +54,16 @@ class LoopLag:
             self._record(max(0.0, loop.time() - expected))
 
     def report(self, seconds: int | None = None) -> dict[str, object]:
-        """``{"pid", "window_s", "worst_ms", "p99_ms"}`` over the last ``seconds`` (default: the window);
-        ``p99_ms`` is the 99th percentile of the per-second worst lags."""
+        """``{"pid", "window_s", "worst_ms", "p99_ms", "gc_worst_ms"}`` over the last ``seconds`` (default: the
+        window); ``p99_ms`` is the 99th percentile of the per-second worst lags; ``gc_worst_ms`` the longest
+        garbage collection since start (watched only after :meth:`watch_gc`)."""
         horizon = int(time.time()) - (seconds or self.window)
         values = sorted(lag for at, lag in self._seconds if at > horizon)
+        base = {"pid": os.getpid(), "window_s": seconds or self.window, "gc_worst_ms": round(self.gc_worst * 1000, 1)}
         if not values:
-            return {"pid": os.getpid(), "window_s": seconds or self.window, "worst_ms": 0.0, "p99_ms": 0.0}
+            return {**base, "worst_ms": 0.0, "p99_ms": 0.0}
         p99 = values[min(len(values) - 1, int(0.99 * (len(values) - 1) + 0.5))]
-        return {"pid": os.getpid(), "window_s": seconds or self.window, "worst_ms": round(values[-1] * 1000, 1),
-                "p99_ms": round(p99 * 1000, 1)}
+        return {**base, "worst_ms": round(values[-1] * 1000, 1), "p99_ms": round(p99 * 1000, 1)}
 
 
 #: The process-wide ticker (started by the web lifespan).

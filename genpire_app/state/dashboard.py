@@ -70,11 +70,6 @@ class DashboardState(SessionState):
         return max(1, -(-self.total // PER_PAGE))
 
     @rx.var
-    def low_balance(self) -> bool:
-        """Whether the balance is below the minimum needed to create a product."""
-        return self.balance < get_settings().prices.minimum_to_create
-
-    @rx.var
     def minimum_label(self) -> str:
         """The creation minimum, e.g. "3 credits"."""
         return format_credits(get_settings().prices.minimum_to_create)

@@ -17,7 +17,7 @@ from typing import Any
 import reflex as rx
 
 from genpire_app import live
-from genpire_app.backend.config import format_credits
+from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.providers.registry import get_providers
 from genpire_app.backend.services import accounts, credits, notifications
 from genpire_app.backend.services.accounts import SignedIn
@@ -67,6 +67,12 @@ class SessionState(rx.State):
     def balance_label(self) -> str:
         """The balance as the header shows it, e.g. "15 credits"."""
         return format_credits(self.balance)
+
+    @rx.var
+    def low_balance(self) -> bool:
+        """Whether the balance is below the minimum needed to create a product (here, on the state that owns
+        the balance, so a balance change on another page does not load the dashboard's state)."""
+        return self.balance < get_settings().prices.minimum_to_create
 
     @rx.var
     def offline_label(self) -> str:

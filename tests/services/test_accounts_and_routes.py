@@ -93,7 +93,7 @@ async def test_health_reports_offline_providers(app_env):
     set_providers(None)
     body = TestClient(create_api()).get("/api/health").json()
     assert body["ok"] is True and body["offline_providers"] == ["image", "vision", "text"]
-    assert set(body["loop_lag"]) == {"pid", "window_s", "worst_ms", "p99_ms"}
+    assert set(body["loop_lag"]) == {"pid", "window_s", "worst_ms", "p99_ms", "gc_worst_ms"}
 
 
 async def test_designer_snapshot_follows_the_phases(app_env, jobs, make_user):

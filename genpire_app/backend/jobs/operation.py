@@ -78,6 +78,7 @@ class WorkContext:
         attempt: int,
         put_blobs: Callable[[str, list[tuple[str, bytes, str, str]]], Awaitable[list[str]]],
         progress: Callable[[str, str], Awaitable[None]],
+        flush: Callable[[], Awaitable[None]],
     ) -> None:
         self.job_id = job_id
         self.user_id = user_id
@@ -85,6 +86,7 @@ class WorkContext:
         self.attempt = attempt
         self._put_blobs = put_blobs
         self._progress = progress
+        self._flush = flush
 
     async def put_blobs(self, prefix: str, blobs: list[tuple[str, bytes, str, str]]) -> list[str]:
         """Store blobs ``(name, data, content type, ext)`` under content-addressed keys in this attempt's
@@ -98,8 +100,13 @@ class WorkContext:
         return (await self._put_blobs(prefix, [(name, data, content_type, ext)]))[0]
 
     async def progress(self, part: str, status: str) -> None:
-        """Record the progress of one part (``"back": "done"``) and tell the user's open tabs."""
+        """Record the progress of one part (``"back": "done"``) and tell the user's open tabs. Returns at
+        once: the writes happen in order in the background."""
         await self._progress(part, status)
+
+    async def flush(self) -> None:
+        """Wait until every progress write of this attempt is done (the runner does before committing)."""
+        await self._flush()
 
 
 PlanT = TypeVar("PlanT", bound=Plan)

@@ -263,13 +263,25 @@ def _context(claim: _Claim) -> WorkContext:
             raise failed
         return keys
 
-    async def progress(part: str, status: str) -> None:
+    last: list[asyncio.Future[None] | None] = [None]
+
+    async def write(previous: asyncio.Future[None] | None, part: str, status: str) -> None:
+        if previous is not None:
+            await asyncio.gather(previous, return_exceptions=True)  # progress writes stay in order
         if await asyncio.to_thread(_set_progress, claim, part, status):
             push.publish(claim.user_id, Topic.JOB, product_id=claim.product_id, job_id=claim.id,
                          status=JobStatus.RUNNING)
 
+    async def progress(part: str, status: str) -> None:
+        # Recorded in the background, in order: the work does not wait for the database (flushed before commit).
+        last[0] = asyncio.ensure_future(write(last[0], part, status))
+
+    async def flush() -> None:
+        if last[0] is not None:
+            await asyncio.gather(last[0], return_exceptions=True)
+
     return WorkContext(job_id=claim.id, user_id=claim.user_id, product_id=claim.product_id, attempt=claim.attempt,
-                       put_blobs=put_blobs, progress=progress)
+                       put_blobs=put_blobs, progress=progress, flush=flush)
 
 
 def _commit(op: Operation[Any, Any], claim: _Claim, ctx: WorkContext, plan: Plan, result: Any) -> Stored:
@@ -358,7 +370,7 @@ async def run(job_id: uuid.UUID) -> JobStatus | None:
         await delete_blobs(await asyncio.to_thread(blob_keys, claim.id, claim.attempt))
         return None
     except BaseException as err:
-        await _after_failure(claim, plan, err)
+        await _after_failure(claim, plan, err, ctx)
         if not isinstance(err, Exception):
             raise  # cancellation and interpreter exit propagate after the clean-up
         return JobStatus.FAILED
@@ -373,7 +385,7 @@ async def run(job_id: uuid.UUID) -> JobStatus | None:
 async def _work_and_store(op: Operation[Any, Any], claim: _Claim, ctx: WorkContext, plan: Plan) -> Stored:
     for round_ in range(op.max_rebases + 1):
         result = await op.work(ctx, plan)
-        await ai_log.flush()
+        await asyncio.gather(ai_log.flush(), ctx.flush())
         try:
             return await asyncio.to_thread(_commit, op, claim, ctx, plan, result)
         except Conflict:
@@ -388,8 +400,9 @@ def _forget_attempt_blobs(claim: _Claim) -> None:
         forget_blobs(s, claim.id, claim.attempt)
 
 
-async def _after_failure(claim: _Claim, plan: Plan | None, err: BaseException) -> None:
+async def _after_failure(claim: _Claim, plan: Plan | None, err: BaseException, ctx: WorkContext) -> None:
     message = safe_message(err)
+    await asyncio.shield(ctx.flush())
     try:
         keys = await asyncio.shield(asyncio.to_thread(blob_keys, claim.id, claim.attempt))
         await asyncio.shield(delete_blobs(keys))

@@ -8,6 +8,7 @@ the approval goes back to pending.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -99,7 +100,7 @@ class Approval(Operation[ApprovalPlan, ApprovalResult]):
         approval, product, chain = await read(load)
         if approval is None or product is None:
             raise OperationError("not_found", "This product no longer exists.")
-        front, logo = await load_image(approval.front_view_key), await load_image(product.logo_key)
+        front, logo = await asyncio.gather(load_image(approval.front_view_key), load_image(product.logo_key))
         assert front is not None
         features = await features_of(front, product, cached=None, user_id=ctx.user_id, summary="approved front view")
         await ctx.progress("features", "done")
