@@ -47,7 +47,7 @@ BUSY_BY_KIND = {"front_view": "front", "iteration": "iterate", "approval": "appr
 ACTIONS = ("front", "iterate", "approve", "retry_view", "tech_pack", "edit", "annotate", "svg")
 
 
-def _parse_id(value: str) -> uuid.UUID | None:
+def parse_id(value: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(value)
     except (ValueError, TypeError):
@@ -222,7 +222,7 @@ class PipelineMixin(rx.State, mixin=True):
     async def _refresh(self) -> list[Any]:
         """Reload the snapshot and the header from the database in one worker thread (the session is
         checked again there), then assign them under the lock."""
-        token, pid, watch = self.auth_token, _parse_id(self.product_id), list(self._jobs)
+        token, pid, watch = self.auth_token, parse_id(self.product_id), list(self._jobs)
 
         def read() -> tuple[DesignerSnapshot | None, dict[str, Any], Header] | None:
             who = accounts.session_user(token)
@@ -264,7 +264,7 @@ class PipelineMixin(rx.State, mixin=True):
     async def _refresh_progress(self) -> list[Any]:
         """A light reload for a progress event: only the jobs in progress; a full reload when a job this
         tab follows has ended (its outcome is settled there)."""
-        token, pid, watch = self.auth_token, _parse_id(self.product_id), list(self._jobs)
+        token, pid, watch = self.auth_token, parse_id(self.product_id), list(self._jobs)
 
         def read() -> JobsView | None:
             who = accounts.session_user(token)
@@ -340,7 +340,7 @@ class PipelineMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def generate_front(self, intent: str):
         """Generate the first front view (1 credit), automatically or from "Try again"."""
-        plan = lambda: FrontViewPlan(product_id=_parse_id(self.product_id))  # noqa: E731
+        plan = lambda: FrontViewPlan(product_id=parse_id(self.product_id))  # noqa: E731
         for event in await self._submit("front", "front_view", intent, plan):
             yield event
 
@@ -355,8 +355,8 @@ class PipelineMixin(rx.State, mixin=True):
             return True
 
         def plan() -> Plan:
-            return FrontViewPlan(product_id=_parse_id(self.product_id), feedback=self.feedback.strip(),
-                                 base_approval_id=_parse_id(self.selected_approval))
+            return FrontViewPlan(product_id=parse_id(self.product_id), feedback=self.feedback.strip(),
+                                 base_approval_id=parse_id(self.selected_approval))
 
         for event in await self._submit("iterate", "iteration", intent, plan, before):
             yield event
@@ -366,7 +366,7 @@ class PipelineMixin(rx.State, mixin=True):
         """"Approve & Generate All Views" (2 credits): the other four views, concurrently, with progress."""
 
         def plan() -> Plan | None:
-            approval_id = _parse_id(self.selected.id)
+            approval_id = parse_id(self.selected.id)
             return ApprovalPlan(approval_id=approval_id) if approval_id else None
 
         for event in await self._submit("approve", "approval", intent, plan):
@@ -375,7 +375,7 @@ class PipelineMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def regenerate_missing(self, view: str, intent: str):
         """Retry a view that failed (0.5 credit)."""
-        plan = lambda: RetryViewPlan(product_id=_parse_id(self.product_id), view=view)  # noqa: E731
+        plan = lambda: RetryViewPlan(product_id=parse_id(self.product_id), view=view)  # noqa: E731
         for event in await self._submit("retry_view", "retry_view", intent, plan):
             yield event
 
@@ -383,7 +383,7 @@ class PipelineMixin(rx.State, mixin=True):
     async def generate_tech_pack(self, intent: str, revision: int = -1):
         """"Generate Tech Pack" (1 credit) from the active revision (or ``revision``); opens it when ready."""
         number = revision if revision >= 0 else None
-        plan = lambda: TechPackPlan(product_id=_parse_id(self.product_id), revision_number=number)  # noqa: E731
+        plan = lambda: TechPackPlan(product_id=parse_id(self.product_id), revision_number=number)  # noqa: E731
         for event in await self._submit("tech_pack", "tech_pack", intent, plan):
             yield event
 

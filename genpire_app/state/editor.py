@@ -23,7 +23,7 @@ from genpire_app.backend.services.designer import JobInfo
 from genpire_app.backend.services.edits import EditPlan
 from genpire_app.backend.services.vectors import SvgPlan
 from genpire_app.backend.storage import sign_path
-from genpire_app.state.designer import _parse_id
+from genpire_app.state.designer import parse_id
 from genpire_app.state.rows import RevisionItem, Thumb
 from genpire_app.state.uploads import receive_image
 
@@ -152,7 +152,7 @@ class EditorMixin(rx.State, mixin=True):
             return not self.message_error
 
         def plan() -> EditPlan:
-            return EditPlan(product_id=_parse_id(self.product_id), instruction=self.message.strip(),
+            return EditPlan(product_id=parse_id(self.product_id), instruction=self.message.strip(),
                             views=tuple(self.chosen_views), attachment_key=self._attach_key or None)
 
         for event in await self._submit("edit", "edit", intent, plan, before):
@@ -249,7 +249,7 @@ class EditorMixin(rx.State, mixin=True):
                 return
 
         def plan() -> AnnotatePlan:
-            return AnnotatePlan(product_id=_parse_id(self.product_id), view=self.zoom_view,
+            return AnnotatePlan(product_id=parse_id(self.product_id), view=self.zoom_view,
                                 instruction=self.instruction.strip(), region=tuple(float(v) for v in region),
                                 annotation_key=key)
 
@@ -261,7 +261,7 @@ class EditorMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def download_svg(self, intent: str):
         """"Download SVG" of the view in the dialog: a signed link when traced, else a free tracing job."""
-        uid, row = await self._uid(), _parse_id(self.zoom_row)
+        uid, row = await self._uid(), parse_id(self.zoom_row)
         if uid is None or row is None:
             yield rx.toast.error("Open a view first.")
             return
@@ -297,7 +297,7 @@ class EditorMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def rollback(self, number: int):
         """"Rollback": make revision ``number`` current again (free; nothing is deleted)."""
-        uid, pid = await self._uid(), _parse_id(self.product_id)
+        uid, pid = await self._uid(), parse_id(self.product_id)
         if uid is None or pid is None or self.busy:
             return
         try:
@@ -314,7 +314,7 @@ class EditorMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def make_tech_pack_active(self, tech_pack_id: str):
         """Switch the product's active tech pack."""
-        uid, tp = await self._uid(), _parse_id(tech_pack_id)
+        uid, tp = await self._uid(), parse_id(tech_pack_id)
         if uid is None or tp is None:
             return
         if not await asyncio.to_thread(techpacks.set_active_tech_pack, user_id=uid, tech_pack_id=tp):
