@@ -48,6 +48,7 @@ ACTIONS = ("front", "iterate", "approve", "retry_view", "tech_pack", "edit", "an
 
 
 def parse_id(value: str) -> uuid.UUID | None:
+    """The UUID in ``value`` (an id from the browser), or None when it is not one."""
     try:
         return uuid.UUID(value)
     except (ValueError, TypeError):
