@@ -8,6 +8,7 @@ from sqlmodel import SQLModel
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.db import models  # noqa: F401  (registers every table)
 from genpire_app.backend.db.engine import build_engine
+from genpire_app.backend.private_files import private_dir
 
 config = context.config
 target_metadata = SQLModel.metadata
@@ -28,7 +29,7 @@ def run_migrations_online() -> None:
     """Apply migrations on a live connection."""
     url = _url()
     if url.startswith("sqlite:///"):
-        get_settings().data_dir.mkdir(parents=True, exist_ok=True)
+        private_dir(get_settings().data_dir)  # 0700; build_engine creates the database 0600 (issue 7 item 5)
     engine = build_engine(url)
     with engine.connect() as connection:
         context.configure(

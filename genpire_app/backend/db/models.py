@@ -14,68 +14,15 @@ import uuid
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, func, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, func, text
 from sqlmodel import Field, SQLModel
 
+from genpire_app.backend.db import account_models  # noqa: F401  (registers the account tables)
+from genpire_app.backend.db.fields import JSONType, as_utc, utcnow
+from genpire_app.backend.db.fields import json_field as _json
+from genpire_app.backend.db.fields import ts_field as _ts
+from genpire_app.backend.db.fields import user_fk as _user_fk
 from genpire_app.backend.jobs.kinds import JobStatus
-
-JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-
-def utcnow() -> datetime:
-    """The current time as an aware UTC datetime."""
-    return datetime.now(timezone.utc)
-
-
-def as_utc(value: datetime | None) -> datetime | None:
-    """``value`` as an aware UTC datetime (SQLite hands back naive datetimes)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-
-
-def _ts(**kwargs: Any) -> Any:
-    return Field(default_factory=utcnow, sa_type=DateTime(timezone=True), **kwargs)
-
-
-def _json(default_factory: Any = dict) -> Any:
-    return Field(default_factory=default_factory, sa_column=Column(JSONType, nullable=False))
-
-
-def _user_fk() -> Any:
-    return Field(foreign_key="localuser.id", index=True, ondelete="CASCADE")
-
-
-# ----------------------------------------------------------------------------------------------- accounts
-
-
-class LocalUser(SQLModel, table=True):
-    """An account: the e-mail address is ``username``; ``password_hash`` is a bcrypt hash (DESIGN.md §10).
-
-    The table keeps the name and columns it had when accounts came from reflex-local-auth (no migration).
-    """
-
-    __tablename__ = "localuser"
-
-    id: int | None = Field(default=None, primary_key=True)
-    username: str = Field(unique=True, nullable=False, index=True, sa_type=String(255))
-    password_hash: bytes = Field(nullable=False)
-    enabled: bool = False
-
-
-class LocalAuthSession(SQLModel, table=True):
-    """A signed-in browser: ``session_id`` is the token the browser holds; valid until ``expiration`` (UTC)."""
-
-    __tablename__ = "localauthsession"
-
-    id: int | None = Field(default=None, primary_key=True)
-    user_id: int = Field(index=True, nullable=False)
-    session_id: str = Field(unique=True, index=True, nullable=False, sa_type=String(255))
-    expiration: datetime = Field(
-        sa_column=Column(DateTime(timezone=True), server_default=func.now(), nullable=False)
-    )
-
 
 # ----------------------------------------------------------------------------------------------- credits
 
@@ -387,8 +334,6 @@ __all__ = [
     "FrontViewApproval",
     "Job",
     "JobBlob",
-    "LocalAuthSession",
-    "LocalUser",
     "Notification",
     "ProductIdea",
     "ProductMultiviewRevision",

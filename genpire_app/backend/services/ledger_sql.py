@@ -26,12 +26,12 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, select
 
+from genpire_app.backend.db.account_models import LocalUser
 from genpire_app.backend.db.engine import write_session
 from genpire_app.backend.db.models import (
     CreditGrant,
     CreditHold,
     CreditLedgerEntry,
-    LocalUser,
     as_utc,
 )
 
