@@ -5,10 +5,10 @@ what this client does alike:
 
 - Socket.IO (Engine.IO v4, websocket transport only) at ``<base>/_event/?token=<tab token>``, namespace
   ``/_event`` (the frontend passes the URL with its path to ``io()``); the tab token is a new UUID per
-  tab (the browser's session-storage ``token``).
+  tab (the browser's session-storage ``token``). Cookies (the session) ride in the handshake's headers.
 - The boot event ``<root state>.hydrate_and_load`` rides in the CONNECT packet's ``auth`` payload
   (``{"event": ...}``), with the client-storage vars in ``payload["vars"]`` keyed by the full var name
-  (e.g. ``...session_state.auth_token_rx_state_``), and ``router_data`` (pathname, asPath, query). Unlike
+  (e.g. ``...some_state.var_rx_state_``), and ``router_data`` (pathname, asPath, query). Unlike
   the browser it sends no ``hashes`` of compiled defaults (so the hydrate delta is the full state) and no
   ``state_schema`` (so no version check).
 - The server answers with ``"event"`` messages ``{"delta": {state: {var_rx_state_: value}}, "events": [...]}``.
@@ -83,12 +83,15 @@ class ReflexClient:
         base_url: the app's origin, e.g. ``http://127.0.0.1:8000``.
         storage: client-storage vars sent on hydrate and navigation (full var name -> value).
         names: from :func:`names`.
+        cookies: cookies the browser would send with the websocket handshake (e.g. the session cookie).
     """
 
-    def __init__(self, base_url: str, storage: dict[str, str], names: dict[str, str]) -> None:
+    def __init__(self, base_url: str, storage: dict[str, str], names: dict[str, str],
+                 cookies: dict[str, str] | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.storage = storage
         self.names = names
+        self.cookies = dict(cookies or {})
         self.token = str(uuid.uuid4())
         #: Full state name -> var name (without the suffix) -> value, merged from every delta.
         self.state: dict[str, dict[str, Any]] = {}
@@ -131,7 +134,9 @@ class ReflexClient:
         self.state.setdefault(self.names["root"], {})["is_hydrated"] = False
         url = self.base_url.replace("http", "ws", 1) + NAMESPACE + "/?" + urllib.parse.urlencode(
             {"EIO": "4", "transport": "websocket", "token": self.token})
-        self._ws = await websockets.connect(url, max_size=None, open_timeout=timeout)
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        self._ws = await websockets.connect(url, max_size=None, open_timeout=timeout, origin=self.base_url,
+                                            additional_headers=headers)
         opened = await asyncio.wait_for(self._ws.recv(), timeout)
         if not str(opened).startswith("0"):
             raise ConnectionError(f"unexpected Engine.IO open packet: {opened!r}")

@@ -15,8 +15,8 @@ seven Chromium pages on two cores would distort what is measured.
   the flipped ``show_feedback``, in milliseconds.
 
 Accounts and session tokens are made with the app's services against the topology's database (in a
-subprocess with the topology's environment, so each mode gets fresh settings and engine); the token goes
-into the hydrate payload's client-storage vars as the browser's ``_auth_token`` local-storage value.
+subprocess with the topology's environment, so each mode gets fresh settings and engine); each tab's
+websocket handshake carries the session cookie, as a browser's does.
 
 Run: ``.venv/bin/python -m bench.ui_under_load [--mode embedded|production|both] [--seconds 60]``; about
 1.5 minutes per mode. Prints numbers (p50 / p95 / max ms, samples, products the load users completed while
@@ -43,7 +43,7 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.reflex_client import FIELD, ReflexClient, names
+from bench.reflex_client import ReflexClient, names
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Target for the production topology, and what the old architecture measured (milliseconds).
@@ -74,14 +74,14 @@ def provision(count: int) -> list[str]:
 
     Runs with the app's environment (``DATABASE_URL``/``DATA_DIR``) already set: see :func:`_provision_in`.
     """
-    from genpire_app.backend.services import accounts
+    from genpire_app.backend.services import accounts, sessions
 
     run = uuid.uuid4().hex[:8]
     tokens = []
     for i in range(count):
         uid = accounts.create_account(email=f"bench-{run}-{i}@example.com", password="bench-password-1",
                                       signup_credits=100_000)
-        tokens.append(accounts.start_session(uid))
+        tokens.append(sessions.start(uid, user_agent="bench"))
     return tokens
 
 
@@ -121,9 +121,11 @@ class Load:
                 for user, (step, since, client) in sorted(self.where.items()) if now - since >= STUCK_S]
 
 
-def _storage(n: dict[str, str], token: str) -> dict[str, str]:
-    """The client-storage vars of a signed-in tab (the ``_auth_token`` local-storage value)."""
-    return {f"{n['session']}.auth_token{FIELD}": token}
+def _tab(base_url: str, n: dict[str, str], token: str) -> ReflexClient:
+    """A signed-in tab: its websocket handshake carries the session cookie, as a browser's does."""
+    from genpire_app.backend.services.sessions import COOKIE_NAME
+
+    return ReflexClient(base_url, {}, n, cookies={COOKIE_NAME: token})
 
 
 def _on_designer(c: ReflexClient, *phases: str) -> bool:
@@ -156,7 +158,7 @@ async def load_user(base_url: str, n: dict[str, str], token: str, index: int, lo
                 if client is None or not client.connected:
                     if client is not None:
                         await client.close()
-                    client = ReflexClient(base_url, _storage(n, token), n)
+                    client = _tab(base_url, n, token)
                     await client.connect("/dashboard")
                 else:
                     await client.navigate("/dashboard")
@@ -267,7 +269,7 @@ async def _drive(base_url: str, n: dict[str, str], tokens: list[str], args: argp
                  load: Load) -> tuple[list[float], int, float]:
     """Prepare the measured user's product, start the load users, warm up, measure; returns the round
     trips (ms), the lost clicks and this process's CPU share while measuring."""
-    measured = ReflexClient(base_url, _storage(n, tokens[0]), n)
+    measured = _tab(base_url, n, tokens[0])
     await measured.connect("/dashboard")
     await create_product(measured, IDEAS[0])
     users = [asyncio.create_task(load_user(base_url, n, t, i + 1, load)) for i, t in enumerate(tokens[1:])]

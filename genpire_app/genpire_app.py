@@ -10,16 +10,19 @@ import reflex as rx
 
 from genpire_app import live
 from genpire_app.backend.api.app import create_api
+from genpire_app.pages.account import account_page
 from genpire_app.pages.activity import activity_page
 from genpire_app.pages.ai_designer import ai_designer_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
 from genpire_app.pages.landing import landing_page
 from genpire_app.pages.techpack import techpack_page
+from genpire_app.state.account import AccountState
 from genpire_app.state.activity import ActivityState
 from genpire_app.state.auth import AuthState
 from genpire_app.state.dashboard import DashboardState
 from genpire_app.state.ai_designer import DesignerState
+from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
 
 app = rx.App(
@@ -28,13 +31,16 @@ app = rx.App(
     html_lang="en",
     head_components=[rx.el.meta(name="description", content="Genpire: from product idea to tech pack.")],
     # Top right, under the header: bottom-right toasts covered the chat's Send button.
+    # A tab whose session ended (revoked, idle, expired) lands on the sign-in page at its next event.
+    backend_exception_handler=signed_out_handler,
     toaster=rx.toast.provider(position="top-right", offset="64px", visible_toasts=3, close_button=True, rich_colors=True),
 )
 app.register_lifespan_task(live.lifespan)
 app.add_page(landing_page, route="/", title="Genpire — product ideas to tech packs")
-app.add_page(signup_page, route="/signup", title="Sign up · Genpire", on_load=AuthState.clear_errors)
-app.add_page(login_page, route="/login", title="Sign in · Genpire", on_load=AuthState.clear_errors)
+app.add_page(signup_page, route="/signup", title="Sign up · Genpire", on_load=AuthState.open_form)
+app.add_page(login_page, route="/login", title="Sign in · Genpire", on_load=AuthState.open_form)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Genpire", on_load=DashboardState.load)
 app.add_page(ai_designer_page, route="/ai-designer", title="AI Designer · Genpire", on_load=DesignerState.load)
+app.add_page(account_page, route="/account", title="Account · Genpire", on_load=AccountState.load)
 app.add_page(activity_page, route="/activity", title="Activity · Genpire", on_load=ActivityState.load)
 app.add_page(techpack_page, route="/techpacks/[techpack_id]", title="Tech pack · Genpire", on_load=TechPackState.load)

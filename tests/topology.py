@@ -148,7 +148,8 @@ def _base_env(data_dir: Path, port: int, extra: dict[str, str]) -> dict[str, str
         "PATH": f"{ROOT / '.tools' / 'node_modules' / '.bin'}{os.pathsep}{os.environ.get('PATH', '')}",
         "PYTHONPATH": str(ROOT),
         "GENERATION_RATE_PER_MINUTE": "1000",
-        "AUTH_RATE_PER_MINUTE": "1000",
+        "SIGNUP_PER_IP_PER_HOUR": "1000",
+        "ALLOWED_ORIGINS": f"http://127.0.0.1:{port},http://localhost:{port}",
     }
     for var in ("GEMINI_API_KEY", "OPENAI_API_KEY", "DATABASE_URL", "REFLEX_REDIS_URL", "QUEUE_REDIS_URL",
                 "STORAGE_BACKEND", "IN_PROCESS_WORKER"):

@@ -134,7 +134,34 @@ class Settings(BaseSettings):
     thumbnail_size: int = 256
     #: Requests per minute per user for generation endpoints and per client for auth.
     generation_rate_per_minute: int = 30
-    auth_rate_per_minute: int = 20
+    #: Uploads per minute per signed-in user (every upload route).
+    upload_rate_per_minute: int = 30
+
+    # ---- accounts and HTTP (issue 7; DESIGN.md §10)
+    #: Public origin(s) of the app, comma-separated (``https://app.example.com``). CORS and the websocket
+    #: accept only these origins; links in e-mails use the first. Default: ``DEPLOY_URL`` or
+    #: ``http://localhost:<PORT>``.
+    allowed_origins: str = ""
+    #: Show ``/api/docs`` and ``/api/openapi.json`` (development only).
+    debug: bool = False
+    #: A session ends after this long without use, hours, and this long after sign-in at the latest, days.
+    session_idle_hours: int = 24
+    session_absolute_days: int = 30
+    #: Failed sign-ins before delays start: per account (e-mail) and per client IP.
+    auth_free_failures_account: int = 5
+    auth_free_failures_ip: int = 20
+    #: Longest lockout after repeated failures, seconds (delays double from 1 s up to this).
+    auth_max_lockout_seconds: int = 900
+    #: Sign-ups per hour from one IP.
+    signup_per_ip_per_hour: int = 10
+    #: Outgoing mail: ``smtp://user:pass@host:port`` (``smtps://`` for TLS, ``?starttls=1``). Set, sign-ups
+    #: must verify their e-mail before the sign-up credits are granted; empty, mail stays in the outbox.
+    smtp_url: str = Field(default="", repr=False)
+    #: The From address of outgoing mail.
+    mail_from: str = "Genpire <no-reply@genpire.local>"
+    #: Lifetime of an e-mail verification link, hours, and of a password reset link, minutes.
+    verify_link_hours: int = 48
+    reset_link_minutes: int = 30
 
     prices: Prices = Field(default_factory=Prices)
     _signing_key: bytes | None = PrivateAttr(default=None)
@@ -164,6 +191,24 @@ class Settings(BaseSettings):
         return not self.effective_queue_url
 
     @property
+    def origins(self) -> list[str]:
+        """The allowed public origins (scheme://host[:port], no trailing slash), first is canonical."""
+        import os
+
+        raw = self.allowed_origins or os.environ.get("DEPLOY_URL", "") or f"http://localhost:{os.environ.get('PORT', '3000')}"
+        return [o.strip().rstrip("/") for o in raw.split(",") if o.strip()]
+
+    @property
+    def public_url(self) -> str:
+        """The canonical public origin (links in e-mails)."""
+        return self.origins[0]
+
+    @property
+    def verification_required(self) -> bool:
+        """Whether new accounts must verify their e-mail before getting the sign-up credits (``SMTP_URL``)."""
+        return bool(self.smtp_url)
+
+    @property
     def storage_dir(self) -> Path:
         """Root folder of local blob storage."""
         return self.data_dir / "storage"
@@ -176,12 +221,12 @@ class Settings(BaseSettings):
         return self._signing_key
 
     def _stored_key(self) -> bytes:
-        path = self.data_dir / "secret.key"
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_suffix(".tmp")
-            tmp.write_text(secrets.token_hex(32))
-            tmp.replace(path)
+        """The key in ``data_dir/secret.key``, created (mode 0600, in a 0700 ``data_dir``) on first use;
+        an existing install's looser modes are tightened (issue 7 item 5)."""
+        from genpire_app.backend.private_files import create_private_file, private_dir
+
+        path = private_dir(self.data_dir) / "secret.key"
+        create_private_file(path, secrets.token_hex(32).encode())
         return path.read_text().strip().encode()
 
     def offline_failing(self, capability: str) -> bool:

@@ -126,6 +126,17 @@ def notification_bell() -> rx.Component:
     )
 
 
+#: Id of the header's sign-out form.
+SIGN_OUT_FORM = "sign-out-form"
+
+
+def sign_out_form(form_id: str = SIGN_OUT_FORM, scope: str = "this") -> rx.Component:
+    """An empty HTML form that posts to ``/api/auth/signout`` (``scope``: "this" or "all"); buttons elsewhere
+    submit it with ``form=<id>``."""
+    return rx.el.form(rx.el.input(type="hidden", name="scope", value=scope), id=form_id,
+                      action="/api/auth/signout", method="post", on_submit=None, style={"display": "none"})
+
+
 def header() -> rx.Component:
     """The top bar of signed-in pages."""
     return rx.box(
@@ -134,6 +145,7 @@ def header() -> rx.Component:
             rx.hstack(
                 rx.link("Dashboard", href="/dashboard", size="2", weight="medium", color=rx.color("gray", 11)),
                 rx.link("Activity", href="/activity", size="2", weight="medium", color=rx.color("gray", 11)),
+                rx.link("Account", href="/account", size="2", weight="medium", color=rx.color("gray", 11)),
                 display=["none", "none", "flex"],
                 spacing="4",
                 margin_left="24px",
@@ -155,9 +167,20 @@ def header() -> rx.Component:
                     rx.menu.separator(),
                     rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
                     rx.menu.item("Activity", on_select=rx.redirect("/activity")),
-                    rx.menu.item("Sign out", on_select=SessionState.sign_out, color="red"),
+                    rx.menu.item("Account", on_select=rx.redirect("/account")),
+                    rx.menu.separator(),
+                    # A real submit button of the sign-out form below: the browser posts it and follows
+                    # the answer, which clears the HttpOnly cookie (Enter/Space on the item click it too).
+                    rx.menu.item(
+                        rx.el.button("Sign out", type="submit", form=SIGN_OUT_FORM,
+                                     style={"border": "none", "background": "transparent", "width": "100%",
+                                            "font": "inherit", "textAlign": "left", "cursor": "pointer"}),
+                        color="red",
+                        as_child=True,
+                    ),
                 ),
             ),
+            sign_out_form(),
             align="center",
             spacing="3",
             max_width=MAX_WIDTH,

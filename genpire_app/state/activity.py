@@ -65,17 +65,12 @@ class ActivityState(SessionState):
             self.total, self.rows, self.loaded = total, [_row(r) for r in rows], True
 
     async def _reload(self) -> None:
-        uid = await self._uid()
-        if uid is not None:
-            await self._load(uid)
+        await self._load(await self._uid())
 
     @rx.event(background=True)
     async def load(self):
         """Page load."""
         uid = await self._open_page()
-        if uid is None:
-            yield rx.redirect("/login")
-            return
         names = await asyncio.to_thread(activity.operation_names, user_id=uid)
         async with self:
             self.page, self.operations = 1, names

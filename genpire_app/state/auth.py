@@ -1,97 +1,63 @@
-"""Sign-up and sign-in forms (seed 000 §3 Phase 1 step 1; DESIGN.md §10)."""
+"""The sign-up and sign-in pages' state (seed 000 §3 Phase 1 step 1; issue 7; DESIGN.md §10).
+
+The forms post to the HTTP routes of ``backend/api/auth.py`` (the session cookie is HttpOnly, so only an
+HTTP response can set it). A refused form comes back as ``?form=<signed note>``: this state shows the
+note's error next to its field and fills the e-mail in again. ``?next=`` is kept for the sign-in form,
+``?signed_out=1`` and ``?expired=1`` explain why the visitor is here.
+"""
 
 from __future__ import annotations
 
-import asyncio
-
 import reflex as rx
 
-from genpire_app.backend.config import format_credits, get_settings
-from genpire_app.backend.services import accounts
-from genpire_app.backend.services.ratelimit import RateLimited, limiter
-from genpire_app.state.session import SessionState, load_header
+from genpire_app.backend.api.auth import read_note, safe_next
+from genpire_app.backend.config import get_settings
+from genpire_app.state.session import SessionState
+
+EXPIRED = "Your session ended. Please sign in again."
 
 
 class AuthState(SessionState):
-    """Form errors and the submitting flag of the sign-up and sign-in pages."""
+    """Form errors, the e-mail typed and where to go after signing in."""
 
     error: str = ""
     email_error: str = ""
     password_error: str = ""
-    submitting: bool = False
+    notice: str = ""
+    form_email: str = ""
+    next_path: str = ""
 
-    def _rate_limited(self) -> str:
-        """Count an auth attempt from this client; the error text when over the limit, else ""."""
-        key = self.router.session.client_ip or self.router.session.client_token or "unknown"
-        try:
-            limiter("auth", get_settings().auth_rate_per_minute).hit(key)
-        except RateLimited as err:
-            return str(err)
-        return ""
+    @rx.var
+    def verification_off(self) -> bool:
+        """Whether sign-up grants the credits at once (no mail server: e-mail verification is off)."""
+        return not get_settings().verification_required
 
-    @rx.event(background=True)
-    async def clear_errors(self):
-        """Page load: forget previous form errors; a signed-in visitor goes to the dashboard."""
-        async with self:
-            self.error = self.email_error = self.password_error = ""
-            self.submitting = False
-        if await self._who() is not None:
-            yield rx.redirect("/dashboard")
-
-    async def _signed_in(self, user_id: int) -> None:
-        token = await asyncio.to_thread(accounts.start_session, user_id)
-        header = await asyncio.to_thread(load_header, user_id)
-        async with self:
-            self.auth_token = token
-            self.signed_in = True
-            self._apply_header(header)
-
-    async def _begin_submit(self) -> bool:
-        """Start a form submission: False while one runs or when the client is over its auth rate."""
-        async with self:
-            if self.submitting:
-                return False
-            self.email_error = self.password_error = ""
-            self.error = self._rate_limited()
-            self.submitting = not self.error
-            return self.submitting
+    @rx.event
+    def set_form_email(self, value: str):
+        """Keep the e-mail field's text (it is filled in again after a refused form)."""
+        self.form_email = value
 
     @rx.event(background=True)
-    async def sign_up(self, form: dict):
-        """Create the account (sign-up credits), sign in, open the dashboard."""
-        if not await self._begin_submit():
-            return
-        try:
-            user_id = await asyncio.to_thread(accounts.create_account, email=str(form.get("email", "")),
-                                              password=str(form.get("password", "")))
-        except accounts.AccountError as err:
-            async with self:
-                self.submitting = False
-                if err.field == "email":
-                    self.email_error = err.message
-                else:
-                    self.password_error = err.message
-            return
-        await self._signed_in(user_id)
+    async def open_form(self):
+        """Page load of ``/login`` and ``/signup``: show the refused form's note; a signed-in visitor with
+        nothing to fix goes on to the dashboard (or ``next``)."""
+        params = self.router.url.query_parameters
+        note = read_note(params.get("form", ""))
         async with self:
-            self.submitting = False
-            balance = self.balance
-        yield [rx.redirect("/dashboard"), rx.toast.success("Welcome! You have " + format_credits(balance) + ".")]
-
-    @rx.event(background=True)
-    async def sign_in(self, form: dict):
-        """Check the password (bcrypt, off the event loop) and sign in."""
-        if not await self._begin_submit():
-            return
-        user_id = await asyncio.to_thread(accounts.authenticate, str(form.get("email", "")),
-                                          str(form.get("password", "")))
-        if user_id is None:
-            async with self:
-                self.submitting = False
-                self.error = "The email or password is not right. Please try again."
-            yield rx.set_value("password", "")
-            return
-        await self._signed_in(user_id)
-        async with self:
-            self.submitting = False
-        yield rx.redirect("/dashboard")
+            self.error = self.email_error = self.password_error = self.notice = ""
+            message, field = note.get("message", ""), note.get("field", "")
+            if field == "email":
+                self.email_error = message
+            elif field == "password":
+                self.password_error = message
+            else:
+                self.error = message
+            self.form_email = note.get("email", "")
+            wanted = note.get("next") or params.get("next", "")
+            self.next_path = safe_next(wanted) if wanted else ""
+            if params.get("expired") == "1":
+                self.notice = EXPIRED
+        if params.get("signed_out") == "1":
+            yield rx.toast.info("You are signed out.")
+        if not note and await self._who() is not None:
+            yield rx.redirect(self.next_path or "/dashboard", replace=True)

@@ -95,12 +95,16 @@ class DashboardState(SessionState):
     async def load(self):
         """Page load: session, header numbers and the first page of products."""
         uid = await self._open_page()
-        if uid is None:
-            yield rx.redirect("/login")
-            return
         async with self:
             self.creating = False
+            welcome = self.router.url.query_parameters.get("welcome") == "1"
+            balance = self.balance
         await self._load_items(uid)
+        if welcome:
+            yield rx.redirect("/dashboard", replace=True)  # a reload does not greet again
+            yield (rx.toast.success(f"Welcome! You have {format_credits(balance)}.") if balance
+                   else rx.toast.info("Welcome! Check your inbox: your sign-up credits arrive when you verify "
+                                      "your email."))
 
     @rx.event(background=True)
     async def on_push(self, event: dict[str, Any]):
@@ -115,9 +119,7 @@ class DashboardState(SessionState):
             if self.page >= self.page_count:
                 return
             self.page += 1
-        uid = await self._uid()
-        if uid is not None:
-            await self._load_items(uid)
+        await self._load_items(await self._uid())
 
     @rx.event(background=True)
     async def prev_page(self):
@@ -126,9 +128,7 @@ class DashboardState(SessionState):
             if self.page <= 1:
                 return
             self.page -= 1
-        uid = await self._uid()
-        if uid is not None:
-            await self._load_items(uid)
+        await self._load_items(await self._uid())
 
     # ------------------------------------------------------------------ fields
 
@@ -182,11 +182,11 @@ class DashboardState(SessionState):
         """Stage the file of ``field`` ("logo" or "design") and show its preview or error."""
         settings = get_settings()
         limit, label = (settings.max_logo_bytes, "logo") if field == "logo" else (settings.max_design_bytes, "design file")
+        uid = await self._uid()
         async with self:
             current = self.logo if field == "logo" else self.design
             current.busy, current.error = True, ""
-        uid = await self._uid()
-        staged, error = (await receive_image(chunks, user_id=uid, max_bytes=limit, label=label)) if uid else (None, "")
+        staged, error = await receive_image(chunks, user_id=uid, max_bytes=limit, label=label)
         async with self:
             shown = UploadField(staged.label, staged.preview) if staged else UploadField(error=error)
             old = self._staged.get(field, "")
@@ -242,6 +242,7 @@ class DashboardState(SessionState):
     @rx.event(background=True)
     async def improve(self):
         """"Improve with AI" (free): rewrite the idea (text tab) or describe the design (upload tab)."""
+        uid = await self._uid()
         async with self:
             if self.improving:
                 return
@@ -250,11 +251,8 @@ class DashboardState(SessionState):
             context = PromptContext(idea=self.idea, category=self.category, intended_use=self.intended_use,
                                     style_keywords=tuple(self.style_keywords), colors=_split(self.colors),
                                     product_goal=self.product_goal)
-        uid = await self._uid()
         message = improved = ""
         try:
-            if uid is None:
-                raise products.ProductInputError("idea", "Sign in again to continue.")
             limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
             if tab == "text":
                 improved = await products.improve_prompt(user_id=uid, context=context)
@@ -284,6 +282,7 @@ class DashboardState(SessionState):
     @rx.event(background=True)
     async def create(self):
         """"Create product": validate, check the balance, create, and open the AI Designer."""
+        uid = await self._uid()
         async with self:
             if self.creating:
                 return
@@ -295,12 +294,9 @@ class DashboardState(SessionState):
                 intended_use=self.intended_use, style_keywords=tuple(self.style_keywords), colors=_split(self.colors),
                 product_goal=self.product_goal,
             )
-        uid = await self._uid()
         field = error = ""
         product_id = None
         try:
-            if uid is None:
-                raise products.ProductInputError("form", "Sign in again to continue.")
             limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
             data = dataclasses.replace(
                 data, logo=await self._read_staged(staged.get("logo", ""), "logo"),

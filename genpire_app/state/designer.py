@@ -22,7 +22,7 @@ from genpire_app.backend.jobs import runner
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.jobs.operation import Plan
 from genpire_app.backend.jobs.push import Topic
-from genpire_app.backend.services import accounts, designer, operations
+from genpire_app.backend.services import designer, operations, sessions
 from genpire_app.backend.services.approval import ApprovalPlan
 from genpire_app.backend.services.designer import DesignerSnapshot, JobInfo, JobsView
 from genpire_app.backend.services.front_view import FrontViewPlan
@@ -223,10 +223,10 @@ class PipelineMixin(rx.State, mixin=True):
     async def _refresh(self) -> list[Any]:
         """Reload the snapshot and the header from the database in one worker thread (the session is
         checked again there), then assign them under the lock."""
-        token, pid, watch = self.auth_token, parse_id(self.product_id), list(self._jobs)
+        token, pid, watch = self._session_token(), parse_id(self.product_id), list(self._jobs)
 
         def read() -> tuple[DesignerSnapshot | None, dict[str, Any], Header] | None:
-            who = accounts.session_user(token)
+            who = sessions.resolve(token)
             if who is None:
                 return None
             snap = designer.load(user_id=who.user_id, product_id=pid, watch=watch) if pid else None
@@ -234,7 +234,7 @@ class PipelineMixin(rx.State, mixin=True):
 
         found = await asyncio.to_thread(read)
         if found is None:
-            return [rx.redirect("/login")]
+            raise self._signed_out()
         snap, rows, header = found
         async with self:
             self._apply_header(header)
@@ -243,10 +243,7 @@ class PipelineMixin(rx.State, mixin=True):
     @rx.event(background=True)
     async def load(self):
         """Page load (and every reconnect): read ``projectId``, show the product, auto-start the front view."""
-        uid = await self._open_page()
-        if uid is None:
-            yield rx.redirect("/login")
-            return
+        await self._open_page()
         async with self:
             product_id = self.router.url.query_parameters.get("projectId", "")
             if product_id != self.product_id:
@@ -265,14 +262,18 @@ class PipelineMixin(rx.State, mixin=True):
     async def _refresh_progress(self) -> list[Any]:
         """A light reload for a progress event: only the jobs in progress; a full reload when a job this
         tab follows has ended (its outcome is settled there)."""
-        token, pid, watch = self.auth_token, parse_id(self.product_id), list(self._jobs)
+        token, pid, watch = self._session_token(), parse_id(self.product_id), list(self._jobs)
 
-        def read() -> JobsView | None:
-            who = accounts.session_user(token)
-            return designer.load_jobs(user_id=who.user_id, product_id=pid, watch=watch) if who and pid else None
+        def read() -> JobsView | bool:
+            who = sessions.resolve(token)
+            if who is None:
+                return False
+            return designer.load_jobs(user_id=who.user_id, product_id=pid, watch=watch) if pid else True
 
         view = await asyncio.to_thread(read)
-        if view is None or any(info.ended for info in view.jobs.values()):
+        if view is False:
+            raise self._signed_out()
+        if not isinstance(view, JobsView) or any(info.ended for info in view.jobs.values()):
             return await self._refresh()
         async with self:
             self.running_edits = view.running_edits
@@ -286,9 +287,7 @@ class PipelineMixin(rx.State, mixin=True):
         try:
             topics = set(event.get("topics") or ())
             if event.get("product_id") and event.get("product_id") != self.product_id:
-                uid = await self._uid()
-                if uid is not None:
-                    await self._reload_header(uid)
+                await self._reload_header(await self._uid())
                 return
             for ev in await (self._refresh() if topics - {Topic.JOB} else self._refresh_progress()):
                 yield ev
@@ -323,8 +322,6 @@ class PipelineMixin(rx.State, mixin=True):
             intent = intent or self.intents[action]
             self.last_error = ""
         uid = await self._uid()
-        if uid is None:
-            return [rx.redirect("/login")]
         try:
             limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
             submitted = await asyncio.to_thread(runner.submit, operations.get(kind), user_id=uid, plan=built,

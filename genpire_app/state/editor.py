@@ -120,8 +120,6 @@ class EditorMixin(rx.State, mixin=True):
     async def stage_attachment(self, chunks: rx.UploadChunkIterator):
         """Validate and keep a reference image for the next message (PNG/JPG, at most 5 MB)."""
         uid = await self._uid()
-        if uid is None:
-            return
         staged, error = await receive_image(chunks, user_id=uid, max_bytes=get_settings().max_design_bytes,
                                             label="attachment", preview_px=96)
         async with self:
@@ -164,7 +162,7 @@ class EditorMixin(rx.State, mixin=True):
     async def open_view(self, row_id: str):
         """Open the view dialog on one view (zoom mode)."""
         uid = await self._uid()
-        token = upload_token(user_id=uid) if uid is not None else ""
+        token = upload_token(user_id=uid)
         async with self:
             view = next((v for v in self.views if v.id == row_id), None)
             if view is None:
@@ -262,7 +260,7 @@ class EditorMixin(rx.State, mixin=True):
     async def download_svg(self, intent: str):
         """"Download SVG" of the view in the dialog: a signed link when traced, else a free tracing job."""
         uid, row = await self._uid(), parse_id(self.zoom_row)
-        if uid is None or row is None:
+        if row is None:
             yield rx.toast.error("Open a view first.")
             return
         try:
@@ -298,7 +296,7 @@ class EditorMixin(rx.State, mixin=True):
     async def rollback(self, number: int):
         """"Rollback": make revision ``number`` current again (free; nothing is deleted)."""
         uid, pid = await self._uid(), parse_id(self.product_id)
-        if uid is None or pid is None or self.busy:
+        if pid is None or self.busy:
             return
         try:
             new = await asyncio.to_thread(revisions.rollback, user_id=uid, product_id=pid, revision_number=number)
@@ -315,7 +313,7 @@ class EditorMixin(rx.State, mixin=True):
     async def make_tech_pack_active(self, tech_pack_id: str):
         """Switch the product's active tech pack."""
         uid, tp = await self._uid(), parse_id(tech_pack_id)
-        if uid is None or tp is None:
+        if tp is None:
             return
         if not await asyncio.to_thread(techpacks.set_active_tech_pack, user_id=uid, tech_pack_id=tp):
             yield rx.toast.error("That tech pack was not found.")

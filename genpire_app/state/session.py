@@ -1,10 +1,14 @@
 """Session state shared by every signed-in page: who is signed in, the live header, live push.
 
-The browser keeps a random session token in local storage (``auth_token``); the database keeps only its
-digest (``services.accounts``). Every page resolves the session in its ``on_load`` (``_open_page``), which
-also loads the header numbers and registers the tab for push events (``genpire_app.live``). Handlers
-that touch the database or storage are background events: the work happens outside ``async with self``,
-which only assigns (DESIGN.md §3).
+The browser holds the session secret in an HttpOnly cookie set by the HTTP sign-in route (``api/auth.py``);
+JavaScript cannot read it, and Reflex's websocket handshake carries it, so a state reads it from its
+connection's headers (:meth:`SessionState._who`) and checks it against the database (``services.sessions``)
+on every event that reads or spends: a session revoked in another tab, idle for 24 h or 30 days old is
+refused at the tab's next event, which raises :class:`SignedOut`; the app's backend exception handler
+(:func:`signed_out_handler`) sends the tab to the sign-in page. Every page resolves the session in its
+``on_load`` (``_open_page``), which also loads the header numbers and registers the tab for push events
+(``genpire_app.live``). Handlers that touch the database or storage are background events: the work happens
+outside ``async with self``, which only assigns (DESIGN.md §3).
 """
 
 from __future__ import annotations
@@ -13,14 +17,46 @@ import asyncio
 import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import urlencode
 
 import reflex as rx
+from reflex.app import default_backend_exception_handler
+from reflex.event import EventSpec
 
 from genpire_app import live
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.providers.registry import get_providers
-from genpire_app.backend.services import accounts, credits, notifications
-from genpire_app.backend.services.accounts import SignedIn
+from genpire_app.backend.services import credits, notifications, sessions
+from genpire_app.backend.services.sessions import SignedIn
+
+
+class SignedOut(Exception):
+    """This tab has no valid session: never had one, or it was revoked or expired (``had_session``).
+
+    ``next_path`` is where the tab was (the sign-in page returns there)."""
+
+    def __init__(self, next_path: str = "", had_session: bool = False) -> None:
+        super().__init__("signed out")
+        self.next_path = next_path
+        self.had_session = had_session
+
+    @property
+    def login_url(self) -> str:
+        """The sign-in page, with ``next`` and ``expired=1`` when a session ended under the tab."""
+        query: dict[str, str] = {}
+        if self.next_path and self.next_path.startswith("/") and not self.next_path.startswith("/login"):
+            query["next"] = self.next_path
+        if self.had_session:
+            query["expired"] = "1"
+        return "/login" + (f"?{urlencode(query)}" if query else "")
+
+
+def signed_out_handler(exception: Exception) -> EventSpec:
+    """The app's backend exception handler: a :class:`SignedOut` sends the tab to the sign-in page;
+    anything else gets Reflex's default handling (logged, a generic toast)."""
+    if isinstance(exception, SignedOut):
+        return rx.redirect(exception.login_url, replace=True)
+    return default_backend_exception_handler(exception)
 
 
 @dataclasses.dataclass
@@ -53,7 +89,6 @@ def load_header(user_id: int) -> Header:
 class SessionState(rx.State):
     """Signed-in user, header data (balance, unread notifications, offline banner) and push registration."""
 
-    auth_token: str = rx.LocalStorage(name="_auth_token")
     signed_in: bool = False
     session_checked: bool = False
     user_email: str = ""
@@ -83,14 +118,29 @@ class SessionState(rx.State):
         listed = ", ".join(names.get(c, c) for c in self.offline)
         return f"Offline providers: {listed} run on built-in offline implementations (no AI service is called)."
 
-    async def _who(self) -> SignedIn | None:
-        """The account of this tab's session token, checked against the database (off the event loop)."""
-        return await asyncio.to_thread(accounts.session_user, self.auth_token)
+    def _session_token(self) -> str:
+        """The session secret from the cookie this tab's websocket connected with ("" when none)."""
+        return sessions.token_from_cookies(self.router.headers.cookie or "")
 
-    async def _uid(self) -> int | None:
-        """The signed-in user's id, or None."""
+    async def _who(self) -> SignedIn | None:
+        """The account of this tab's session, checked against the database (off the event loop)."""
+        return await asyncio.to_thread(sessions.resolve, self._session_token())
+
+    def _signed_out(self) -> SignedOut:
+        url = self.router.url
+        path = url.path + (f"?{url.query}" if getattr(url, "query", "") else "")
+        return SignedOut(path, had_session=bool(self._session_token()))
+
+    async def _uid(self) -> int:
+        """The signed-in user's id.
+
+        Raises:
+            SignedOut: no valid session (the tab then goes to the sign-in page).
+        """
         who = await self._who()
-        return who.user_id if who is not None else None
+        if who is None:
+            raise self._signed_out()
+        return who.user_id
 
     def _apply_header(self, header: Header) -> None:
         """Assign the header numbers that changed (under the lock)."""
@@ -101,20 +151,26 @@ class SessionState(rx.State):
         if self.offline != list(header.offline):
             self.offline = list(header.offline)
 
-    async def _open_page(self) -> int | None:
+    async def _open_page(self) -> int:
         """Start of every protected page's ``on_load`` (background): resolve the session, load the header,
-        register for push. Returns the user id, or None after sending the tab to the sign-in page."""
+        register for push. Returns the user id.
+
+        Raises:
+            SignedOut: no valid session (the tab goes to the sign-in page).
+        """
         who = await self._who()
-        header = await asyncio.to_thread(load_header, who.user_id) if who is not None else None
+        if who is None:
+            async with self:
+                self.signed_in, self.user_email = False, ""
+            raise self._signed_out()
+        header = await asyncio.to_thread(load_header, who.user_id)
         async with self:
             self.session_checked = True
-            self.signed_in = who is not None
-            self.user_email = who.email if who is not None else ""
-            if header is not None:
-                self._apply_header(header)
-            if who is not None:
-                live.register(who.user_id, self.router.session.client_token, f"{self.get_full_name()}.on_push")
-        return who.user_id if who is not None else None
+            self.signed_in = True
+            self.user_email = who.email
+            self._apply_header(header)
+            live.register(who.user_id, self.router.session.client_token, f"{self.get_full_name()}.on_push")
+        return who.user_id
 
     async def _reload_header(self, user_id: int) -> None:
         header = await asyncio.to_thread(load_header, user_id)
@@ -130,7 +186,8 @@ class SessionState(rx.State):
         """The body of a page's ``on_push``: on anything beyond job progress, reload the header and then
         ``reload(user_id)``; always tell ``genpire_app.live`` the tab is free again."""
         try:
-            if set(event.get("topics") or ()) - {"job"} and (uid := await self._uid()) is not None:
+            if set(event.get("topics") or ()) - {"job"}:
+                uid = await self._uid()
                 await self._reload_header(uid)
                 if reload is not None:
                     await reload(uid)
@@ -148,9 +205,9 @@ class SessionState(rx.State):
         """Open the bell: load the newest notifications and mark them read (the count drops to 0)."""
         async with self:
             self.notifications_open = open_
-        uid = await self._uid()
-        if not open_ or uid is None:
+        if not open_:
             return
+        uid = await self._uid()
 
         def load() -> list[NotificationItem]:
             rows = notifications.list_recent(user_id=uid, limit=15)
@@ -169,17 +226,3 @@ class SessionState(rx.State):
         self.notifications_open = False
         if link:
             return rx.redirect(link)
-
-    @rx.event(background=True)
-    async def sign_out(self):
-        """Revoke this session and go to the sign-in page."""
-        token = self.auth_token
-        await asyncio.to_thread(accounts.end_session, token)
-        async with self:
-            live.forget(self.router.session.client_token)
-            self.auth_token = ""
-            self.signed_in = False
-            self.user_email = ""
-            self.balance = self.unread = 0
-            self.notifications = []
-        yield [rx.redirect("/login"), rx.toast.info("You are signed out.")]

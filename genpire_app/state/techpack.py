@@ -147,9 +147,6 @@ class TechPackState(SessionState):
     async def load(self):
         """Page load: read the id from the path and fill every section."""
         uid = await self._open_page()
-        if uid is None:
-            yield rx.redirect("/login")
-            return
         async with self:
             self.loaded = False
             raw = self.router.url.path.rstrip("/").rsplit("/", 1)[-1]

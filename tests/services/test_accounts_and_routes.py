@@ -1,4 +1,4 @@
-"""Accounts (signup grant, validation, sign-in, sessions), signed file links of exports (DESIGN.md §9, §10)."""
+"""Accounts (signup grant, validation, sign-in), signed file links of exports (DESIGN.md §9, §10)."""
 
 from __future__ import annotations
 
@@ -47,24 +47,6 @@ def test_authenticate(app_env):
     assert accounts.authenticate("ME@example.com", "long enough") == uid
     assert accounts.authenticate("me@example.com", "wrong password") is None
     assert accounts.authenticate("nobody@example.com", "long enough") is None
-
-
-def test_sessions_are_random_stored_hashed_and_revocable(app_env):
-    from sqlmodel import select
-
-    from genpire_app.backend.db.engine import read_session
-    from genpire_app.backend.db.models import LocalAuthSession
-
-    uid = accounts.create_account(email="me@example.com", password="long enough")
-    first, second = accounts.start_session(uid), accounts.start_session(uid)
-    assert first != second and len(first) >= 40
-    assert accounts.session_user(first) == accounts.SignedIn(uid, "me@example.com")
-    with read_session() as s:
-        stored = {row.session_id for row in s.exec(select(LocalAuthSession))}
-    assert first not in stored and second not in stored  # only digests are kept
-    accounts.end_session(first)
-    assert accounts.session_user(first) is None and accounts.session_user(second) is not None
-    assert accounts.session_user("") is None and accounts.session_user("forged") is None
 
 
 async def test_tech_pack_files_are_served_by_signed_links_only(app_env, jobs, make_user):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from genpire_app.backend.api import files, uploads
+from genpire_app.backend.api import auth, files, uploads
 from genpire_app.backend.loop_lag import MONITOR
 from genpire_app.backend.providers.registry import get_providers
 
@@ -17,6 +17,7 @@ from genpire_app.backend.providers.registry import get_providers
 def create_api() -> FastAPI:
     """Build the FastAPI app with every router."""
     api = FastAPI(title="genpire_app API", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    api.include_router(auth.router)
     api.include_router(files.router)
     api.include_router(uploads.router)
 

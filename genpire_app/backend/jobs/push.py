@@ -40,6 +40,7 @@ class Topic:
     PRODUCT = "product"  # the product's rows changed (views, revisions, tech packs, chat)
     BALANCE = "balance"  # the user's credit balance changed
     NOTIFICATIONS = "notifications"  # a notification was added
+    SESSION = "session"  # a session of the user was revoked: tabs check theirs at once
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,10 @@ Modes (``Settings.effective_queue_url``):
       (Dramatiq's default, 1 s, would add up to a second to every job).
 
 Every worker (in-process or CLI) also runs the recovery sweep at boot and every ``SWEEP_SECONDS``.
+
+A second actor, ``send_mail`` (queue ``genpire_mail``), sends one row of the mail outbox by SMTP
+(``services.mail.deliver``; issue 7 item 2). Its message carries only the outbox id; the row's conditional
+claim makes a duplicate harmless and the sweep re-queues mail a lost message left pending.
 """
 
 from __future__ import annotations
@@ -36,11 +40,15 @@ log = logging.getLogger(__name__)
 
 QUEUE_NAME = "genpire_jobs"
 ACTOR_NAME = "run_job"
+MAIL_QUEUE_NAME = "genpire_mail"
+MAIL_ACTOR_NAME = "send_mail"
 
 _lock = threading.RLock()
 _broker: dramatiq.Broker | None = None
 _actor: dramatiq.Actor | None = None
 _sink: Callable[[uuid.UUID], None] | None = None
+_mail_actor: dramatiq.Actor | None = None
+_mail_sink: Callable[[uuid.UUID], None] | None = None
 
 
 async def _run_job(job_id: str) -> None:
@@ -48,6 +56,14 @@ async def _run_job(job_id: str) -> None:
     from genpire_app.backend.jobs import runner
 
     await runner.run(uuid.UUID(job_id))
+
+
+def _send_mail(outbox_id: str) -> None:
+    """The mail actor: one SMTP attempt for this outbox row (``services.mail.deliver``; blocking, so it
+    runs on a worker thread, not the event loop)."""
+    from genpire_app.backend.services import mail
+
+    mail.deliver(uuid.UUID(outbox_id))
 
 
 class SweepMiddleware(Middleware):
@@ -89,7 +105,7 @@ class SweepMiddleware(Middleware):
 
 def broker() -> dramatiq.Broker:
     """The process-wide broker (Redis or in-memory), with the job actor declared on it."""
-    global _broker, _actor
+    global _broker, _actor, _mail_actor
     if _broker is None:
         with _lock:
             if _broker is None:
@@ -111,6 +127,8 @@ def broker() -> dramatiq.Broker:
                 dramatiq.set_broker(built)
                 _actor = dramatiq.actor(_run_job, actor_name=ACTOR_NAME, queue_name=QUEUE_NAME, broker=built,
                                         max_retries=0)
+                _mail_actor = dramatiq.actor(_send_mail, actor_name=MAIL_ACTOR_NAME, queue_name=MAIL_QUEUE_NAME,
+                                             broker=built, max_retries=0)
                 _broker = built
     return _broker
 
@@ -135,12 +153,39 @@ def set_sink(sink: Callable[[uuid.UUID], None] | None) -> None:
     _sink = sink
 
 
+def send_mail(outbox_id: uuid.UUID) -> None:
+    """Send the outbox row ``outbox_id`` to a worker (``services.mail.send_soon`` calls this after commit).
+
+    Goes to the mail sink when one is set (:func:`set_mail_sink`); otherwise, while a job sink is set
+    (:func:`set_sink`: tests that run jobs without a broker) nothing is sent and the mail stays pending
+    for the sweep; otherwise to the broker. A broker error is logged, not raised.
+    """
+    if _mail_sink is not None:
+        _mail_sink(outbox_id)
+        return
+    if _sink is not None:
+        return
+    broker()
+    assert _mail_actor is not None
+    try:
+        _mail_actor.send(str(outbox_id))
+    except Exception:  # pragma: no cover - broker down: the sweep re-queues pending mail
+        log.warning("could not queue mail %s", outbox_id, exc_info=True)
+
+
+def set_mail_sink(sink: Callable[[uuid.UUID], None] | None) -> None:
+    """Send outbox ids to ``sink`` instead of the broker (tests deliver them with ``mail.deliver``)."""
+    global _mail_sink
+    _mail_sink = sink
+
+
 def reset() -> None:
-    """Forget the broker and actor (tests; the next use builds them from the settings again)."""
-    global _broker, _actor
+    """Forget the broker and actors (tests; the next use builds them from the settings again)."""
+    global _broker, _actor, _mail_actor
     with _lock:
         _broker = None
         _actor = None
+        _mail_actor = None
 
 
 class InProcessWorker:
@@ -168,4 +213,5 @@ class InProcessWorker:
             self._worker.join()
 
 
-__all__ = ["ACTOR_NAME", "QUEUE_NAME", "InProcessWorker", "SweepMiddleware", "broker", "enqueue", "reset", "set_sink"]
+__all__ = ["ACTOR_NAME", "MAIL_ACTOR_NAME", "MAIL_QUEUE_NAME", "QUEUE_NAME", "InProcessWorker", "SweepMiddleware",
+           "broker", "enqueue", "reset", "send_mail", "set_mail_sink", "set_sink"]

@@ -11,6 +11,8 @@ Runs in every queue worker at boot and every ``Settings.sweep_seconds`` (``jobs.
 - A ``queued`` job nobody claimed for ``Settings.queue_requeue_seconds`` is enqueued again (a lost
   message; duplicates are harmless); after ``Settings.queue_deadline_seconds`` it fails and is released.
 - Pending holds past ``expires_at`` whose job is not queued or running are released; lapsed grants expire.
+- Pending mail of the outbox whose next attempt is due is queued again (``services.mail.requeue_due``;
+  issue 7 item 2): mail a lost message left behind, and retries after a failed SMTP attempt.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from genpire_app.backend.db.models import Job, as_utc, utcnow
 from genpire_app.backend.jobs import identity, push, queue, runner
 from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobStatus
 from genpire_app.backend.jobs.push import Topic
-from genpire_app.backend.services import credits
+from genpire_app.backend.services import credits, mail
 
 log = logging.getLogger(__name__)
 
@@ -149,7 +151,16 @@ def recovery_sweep(*, now: datetime | None = None) -> dict[str, int]:
             h for h in s.exec(select(Job.hold_id).where(Job.status.in_(ACTIVE_STATUSES), Job.hold_id.is_not(None))) if h
         )
     ledger = credits.sweep(now=now, keep=keep)
-    return {**report, **ledger}
+    return {**report, **ledger, "requeued_mail": _requeue_mail(now)}
+
+
+def _requeue_mail(now: datetime) -> int:
+    """Queue due outbox mail; a failure here never stops the job and ledger parts of the sweep."""
+    try:
+        return mail.requeue_due(now=now)
+    except Exception:  # e.g. the outbox table briefly unreachable: the next pass tries again
+        log.exception("mail part of the recovery sweep failed")
+        return 0
 
 
 __all__ = ["NO_WORKER_MESSAGE", "RESTART_MESSAGE", "recovery_sweep", "retry_or_fail"]

@@ -1,0 +1,97 @@
+"""``/account``: who is signed in, and every active session (device, address, last seen) with "Sign out"
+per session and "Sign out everywhere" (issue 7 item 1)."""
+
+from __future__ import annotations
+
+import reflex as rx
+
+from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, sign_out_form
+from genpire_app.state.account import AccountState as A
+
+EVERYWHERE_FORM = "sign-out-everywhere-form"
+
+
+def _session(row: rx.Var) -> rx.Component:
+    return rx.hstack(
+        rx.icon(rx.cond(row.device.contains("iPhone") | row.device.contains("Android"), "smartphone", "monitor"),
+                size=20, aria_hidden="true", color=rx.color("gray", 10)),
+        rx.vstack(
+            rx.hstack(
+                rx.text(row.device, weight="medium", size="2"),
+                rx.cond(row.current, rx.badge("This device", color_scheme="green", variant="soft")),
+                spacing="2",
+                align="center",
+                wrap="wrap",
+            ),
+            rx.text("Last seen ", row.last_seen, " · ", row.ip, size="1", color=rx.color("gray", 11)),
+            rx.text("Signed in ", row.signed_in, size="1", color=rx.color("gray", 10)),
+            spacing="0",
+            flex="1",
+            min_width="0",
+        ),
+        rx.cond(
+            row.current,
+            rx.fragment(),
+            rx.button("Sign out", variant="soft", color_scheme="red", size="1", on_click=A.revoke(row.id),
+                      aria_label="Sign out " + row.device + " (last seen " + row.last_seen + ")"),
+        ),
+        align="center",
+        spacing="3",
+        width="100%",
+        padding="10px 0",
+        border_bottom=f"1px solid {rx.color('gray', 4)}",
+        role="listitem",
+    )
+
+
+@protected
+def account_page() -> rx.Component:
+    """The account page."""
+    return page_shell(
+        rx.vstack(
+            rx.heading("Account", size="7", as_="h1"),
+            rx.text("Signed in as ", rx.text(A.user_email, weight="medium", as_="span"), size="2",
+                    color=rx.color("gray", 11)),
+            section_card(
+                rx.vstack(
+                    rx.heading("Where you're signed in", size="4", as_="h2"),
+                    rx.text("A session ends after 24 hours without use, and 30 days after signing in at the latest.",
+                            size="1", color=rx.color("gray", 10)),
+                    rx.cond(
+                        A.loaded,
+                        rx.box(rx.foreach(A.sessions, _session), role="list", aria_label="Active sessions",
+                               width="100%"),
+                        loading_screen("Loading your sessions…"),
+                    ),
+                    rx.hstack(
+                        rx.spacer(),
+                        rx.alert_dialog.root(
+                            rx.alert_dialog.trigger(rx.button("Sign out everywhere", color_scheme="red",
+                                                              variant="outline")),
+                            rx.alert_dialog.content(
+                                rx.alert_dialog.title("Sign out everywhere?"),
+                                rx.alert_dialog.description(
+                                    "Every browser signed in to your account, this one included, is signed out. "
+                                    "Jobs already running finish."),
+                                rx.hstack(
+                                    rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray")),
+                                    rx.button("Sign out everywhere", type="submit", form=EVERYWHERE_FORM,
+                                              color_scheme="red"),
+                                    spacing="3",
+                                    justify="end",
+                                    margin_top="16px",
+                                ),
+                            ),
+                        ),
+                        width="100%",
+                    ),
+                    sign_out_form(EVERYWHERE_FORM, "all"),
+                    spacing="3",
+                    width="100%",
+                ),
+            ),
+            spacing="4",
+            width="100%",
+            max_width="720px",
+        ),
+    )
