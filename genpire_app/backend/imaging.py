@@ -10,6 +10,7 @@ Sources:
     - DESIGN.md §10: extension + MIME + magic bytes + size before decoding; Pillow with ``formats=``
       restricted and a lowered ``MAX_IMAGE_PIXELS``; re-encode before storing; no SVG uploads.
     - DESIGN.md §9: 256 px WebP thumbnails for grids.
+    - issue 7 item 3: bounded decoding (header size first, JPEG draft mode, lowered pixel limit).
 
 Decisions:
     - **Re-encode keeps the format** (PNG -> PNG, JPEG -> JPEG quality 92) rather than normalising to
@@ -26,6 +27,20 @@ Decisions:
       :data:`PILLOW_MAX_IMAGE_PIXELS` (64 megapixels; Pillow's default is about 89) unless something
       already set it lower. Anything in the process that opens a larger image gets Pillow's warning, and
       above twice that an error.
+    - **Pixel limit of an upload: 16.8 megapixels** (:data:`UPLOAD_MAX_PIXELS`, 4096 x 4096; issue 7 item 3,
+      DESIGN.md §10). What the product needs: an upload is only a reference for 1024 px generations and
+      is stored at most :data:`UPLOAD_MAX_SIDE` (1536) px on its longer side, so more pixels add nothing
+      but memory. The limit still takes every 12 MP phone photo (4032 x 3024), 16 MP camera photos and
+      4K artwork (4096 x 4096); larger camera photos are over the 5 MB size limit anyway. It bounds the
+      memory a PNG needs to decode (PNG has no reduced decoding): 4 bytes x 16.8 MP = 64 MiB at worst.
+      ``max_pixels`` arguments (``Settings.max_image_pixels``) can only lower it.
+    - **Decoding is bounded** (issue 7 item 3): a JPEG is decoded in draft mode (libjpeg's DCT scaling
+      by 1/2, 1/4 or 1/8) at the smallest scale still at least the stored size, so a 6300 x 6300 JPEG
+      decodes as 3150 x 3150; the image is then reduced to at most :data:`UPLOAD_MAX_SIDE` px before EXIF
+      orientation, colour conversion and re-encoding, so no step copies a full-size image. The decodes
+      in progress in a process share a budget (``decoding.DECODE_BUDGET``, 128 MiB of pixel buffers):
+      six concurrent uploads wait their turn instead of holding six full-size buffers. Measured by
+      ``bench/decode_memory.py``.
 """
 
 from __future__ import annotations
@@ -40,11 +55,18 @@ from typing import Final
 
 from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
+from genpire_app.backend.decoding import DECODE_BUDGET, fit_size, load_reduced
+
 #: Process-wide Pillow pixel ceiling set at import (pixels). Per-upload limits are ``max_pixels``.
 PILLOW_MAX_IMAGE_PIXELS: Final[int] = 64_000_000
 
 if Image.MAX_IMAGE_PIXELS is None or Image.MAX_IMAGE_PIXELS > PILLOW_MAX_IMAGE_PIXELS:
     Image.MAX_IMAGE_PIXELS = PILLOW_MAX_IMAGE_PIXELS
+
+#: Largest accepted upload, pixels (width x height from the header; see the module docstring).
+UPLOAD_MAX_PIXELS: Final[int] = 4096 * 4096
+#: Longest side of a stored upload, pixels: 1.5 x the 1024 px generations (``Settings.image_size``).
+UPLOAD_MAX_SIDE: Final[int] = 1536
 
 PNG_MAGIC: Final[bytes] = bytes.fromhex("89504e470d0a1a0a")
 JPEG_MAGIC: Final[bytes] = bytes.fromhex("ffd8ff")
@@ -250,7 +272,7 @@ def _pixel_limit(max_pixels: int | None) -> int | None:
 def _too_many_pixels(width: int, height: int, limit: int) -> ImageValidationError:
     return ImageValidationError(
         f"This image is too large to process ({width * height / 1e6:.1f} megapixels); "
-        f"the limit is {limit / 1e6:g} megapixels.",
+        f"the limit is {f'{limit / 1e6:.1f}'.removesuffix('.0')} megapixels.",
         code="too_many_pixels",
     )
 
@@ -290,6 +312,16 @@ def _clean_copy(im: Image.Image) -> Image.Image:
     return out
 
 
+def _encode(im: Image.Image, fmt: str) -> bytes:
+    """``im`` encoded for storage: PNG (zlib level 6) or JPEG (quality :data:`JPEG_QUALITY`, optimized)."""
+    buf = io.BytesIO()
+    if fmt == "PNG":
+        im.save(buf, "PNG", compress_level=6)
+    else:
+        im.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    return buf.getvalue()
+
+
 def validate_upload(
     data: bytes,
     *,
@@ -298,25 +330,30 @@ def validate_upload(
     max_bytes: int,
     max_pixels: int,
     field_label: str,
+    max_side: int = UPLOAD_MAX_SIDE,
 ) -> ValidatedImage:
     """Validate an uploaded logo or design image and re-encode it for storage.
 
     Checks, in order, before anything is decoded: size (non-empty, ``<= max_bytes``), extension
     (``.png``/``.jpg``/``.jpeg``, case-insensitive), declared MIME type when given (PNG or JPEG, and the
     same type as the extension; SVG and everything else are refused), magic bytes matching the
-    extension, and width x height from the file header ``<= max_pixels``. Then Pillow (restricted to the
-    one expected format) parses the header again, verifies the file, decodes it, applies the EXIF
-    orientation and re-encodes it without metadata (PNG -> PNG with alpha kept, JPEG -> JPEG quality 92).
+    extension, and width x height from the file header ``<= min(max_pixels, UPLOAD_MAX_PIXELS)``. Then
+    Pillow (restricted to the one expected format) parses the header again, verifies the file, decodes it
+    at most ``max_side`` px on its longer side (JPEG draft mode; see the module docstring), applies the
+    EXIF orientation and re-encodes it without metadata (PNG -> PNG with alpha kept, JPEG -> JPEG
+    quality 92).
 
-    Sources: seed 000 §3 Phase 1 "Form Validation"; DESIGN.md §10.
+    Sources: seed 000 §3 Phase 1 "Form Validation"; DESIGN.md §10; issue 7 item 3.
 
     Args:
         data: the uploaded bytes.
         filename: file name as sent by the browser.
         declared_mime: MIME type declared by the browser, or ``None``.
         max_bytes: largest accepted size, bytes (2 MiB for a logo, 5 MiB for a design).
-        max_pixels: largest accepted width x height, pixels (``Settings.max_image_pixels``).
+        max_pixels: largest accepted width x height, pixels (``Settings.max_image_pixels``); capped at
+            :data:`UPLOAD_MAX_PIXELS`.
         field_label: what the file is, for messages ("logo", "design file").
+        max_side: longest side of the stored image, pixels (larger images are scaled down, aspect kept).
 
     Returns:
         A :class:`ValidatedImage` holding the re-encoded bytes and their size in pixels.
@@ -340,7 +377,7 @@ def validate_upload(
             code="bad_signature",
         )
     corrupt = ImageValidationError(f"The {field_label} is not a valid PNG or JPG image.", code="corrupt")
-    limit = _pixel_limit(max_pixels)
+    limit = _pixel_limit(min(max_pixels, UPLOAD_MAX_PIXELS))
     header = read_header_size(data, fmt)
     if header is None:
         raise corrupt
@@ -356,10 +393,13 @@ def validate_upload(
                 raise _too_many_pixels(width, height, limit)
             im.verify()
         with Image.open(io.BytesIO(data), formats=(fmt,)) as im:
-            im.load()
-            oriented = ImageOps.exif_transpose(im)
-            oriented = _to_srgb(oriented)
-            out = _clean_copy(_normalise_mode(oriented, fmt))
+            # Every step works on the reduced image, in place where Pillow allows it: no full-size copy.
+            reduced = load_reduced(im, max_side)
+            ImageOps.exif_transpose(reduced, in_place=True)
+            out = _normalise_mode(_to_srgb(reduced), fmt)
+            out.info = {}  # no EXIF, ICC, text or DPI is written
+            encoded = _encode(out, fmt)
+            width, height = out.size
     except ImageValidationError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -367,22 +407,18 @@ def validate_upload(
     except _DECODE_ERRORS:
         raise corrupt from None
 
-    buf = io.BytesIO()
-    if fmt == "PNG":
-        out.save(buf, "PNG", compress_level=6)
-    else:
-        out.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=True)
     return ValidatedImage(
-        data=buf.getvalue(),
+        data=encoded,
         mime_type=_FORMAT_MIME[fmt],
-        width=out.width,
-        height=out.height,
+        width=width,
+        height=height,
         original_filename=_base_name(filename),
     )
 
 
-def _open_any(data: bytes, max_pixels: int | None) -> Image.Image:
-    """Open and fully decode a PNG/JPEG/WebP/GIF (first frame), EXIF orientation applied.
+def _open_any(data: bytes, max_pixels: int | None, max_side: int | None = None) -> Image.Image:
+    """Open and decode a PNG/JPEG/WebP/GIF (first frame), EXIF orientation applied; with ``max_side``
+    (pixels) decoded and reduced to at most that longer side (JPEG draft mode).
 
     Raises:
         ImageValidationError: ``too_many_pixels`` or ``corrupt``.
@@ -392,8 +428,7 @@ def _open_any(data: bytes, max_pixels: int | None) -> Image.Image:
         with Image.open(io.BytesIO(data), formats=_READ_FORMATS) as im:
             if limit is not None and im.width * im.height > limit:
                 raise _too_many_pixels(im.width, im.height, limit)
-            im.load()
-            return ImageOps.exif_transpose(im)
+            return ImageOps.exif_transpose(load_reduced(im, max_side))
     except ImageValidationError:
         raise
     except Image.DecompressionBombWarning:
@@ -428,7 +463,8 @@ def make_thumbnail(data: bytes, size: int = 256, *, max_pixels: int | None = Non
     """
     if size < 1:
         raise ValueError("size must be at least 1 pixel")
-    im = _open_any(data, max_pixels)
+    # Draft-decode a JPEG at no less than twice the thumbnail (the same quality as Lanczos from full size).
+    im = _open_any(data, max_pixels, max_side=2 * size)
     im = im.convert("RGBA" if _has_alpha(im) else "RGB")
     im.thumbnail((size, size), Image.Resampling.LANCZOS, reducing_gap=2.0)  # box-reduce first, then Lanczos
     out = _clean_copy(im)
@@ -465,7 +501,11 @@ __all__ = [
     "JPEG_MAGIC",
     "PNG_MAGIC",
     "PILLOW_MAX_IMAGE_PIXELS",
+    "DECODE_BUDGET",
+    "UPLOAD_MAX_PIXELS",
+    "UPLOAD_MAX_SIDE",
     "ImageValidationError",
+    "fit_size",
     "ValidatedImage",
     "make_thumbnail",
     "precheck_upload",

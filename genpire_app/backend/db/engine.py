@@ -5,6 +5,9 @@ PostgreSQL with ``DATABASE_URL``). Source: DESIGN.md §3 (db/), §5 (locking for
 
 SQLite: WAL journal, a 30 s busy timeout, foreign keys on, and write transactions opened with
 ``BEGIN IMMEDIATE`` so concurrent writers queue instead of failing with "database is locked" on upgrade.
+The database file is private (issue 7 item 5; DESIGN.md §10): :func:`build_engine` creates it empty with
+mode 0600 before SQLite opens it (SQLite then creates ``-wal``/``-shm``/``-journal`` with the same mode) and
+tightens an existing install's files; the data folder is 0700.
 PostgreSQL: ordinary READ COMMITTED transactions; services lock rows with ``SELECT ... FOR UPDATE``.
 """
 
@@ -16,11 +19,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from pathlib import Path
+
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlmodel import Session, create_engine
 
 from genpire_app.backend.config import get_settings
+from genpire_app.backend.private_files import PRIVATE_FILE_MODE, create_private_file, private_dir, tighten
 
 T = TypeVar("T")
 _engine: Engine | None = None
@@ -45,9 +51,49 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+#: Files SQLite keeps next to the database (WAL, shared memory, rollback journal).
+SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def sqlite_file(url: str) -> Path | None:
+    """The database file of a SQLite URL, or ``None`` for an in-memory database or another dialect."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return None
+    database = parsed.database or ""
+    if not database or database == ":memory:" or database.startswith("file:") or "mode=memory" in str(parsed):
+        return None
+    return Path(database)
+
+
+def prepare_sqlite_file(url: str) -> Path | None:
+    """Make the SQLite database of ``url`` private before SQLite opens it.
+
+    Creates its folder if missing (``DATA_DIR`` itself is made 0700 by the callers), creates the database
+    as an empty file with mode 0600 when it does not exist (SQLite gives its ``-wal``/``-shm`` files the
+    database's mode), and tightens an existing database and its side files to 0600.
+
+    Returns:
+        The database file, or ``None`` when ``url`` is not a SQLite file (nothing done).
+
+    Raises:
+        OSError: the folder cannot be created or written.
+    """
+    path = sqlite_file(url)
+    if path is None:
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    create_private_file(path)
+    for suffix in SQLITE_SIDE_FILES:
+        tighten(path.with_name(path.name + suffix), PRIVATE_FILE_MODE)
+    return path
+
+
 def build_engine(url: str) -> Engine:
-    """Create an engine for ``url`` with this project's settings (see module docstring)."""
+    """Create an engine for ``url`` with this project's settings (see module docstring); a SQLite file is
+    made private first (:func:`prepare_sqlite_file`)."""
     if url.startswith("sqlite"):
+        prepare_sqlite_file(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
@@ -61,7 +107,8 @@ def build_engine(url: str) -> Engine:
 
 
 def get_engine() -> Engine:
-    """The process-wide engine (created on first use, folders for SQLite made as needed)."""
+    """The process-wide engine (created on first use; for SQLite, ``DATA_DIR`` made 0700 and the database
+    file 0600, see :func:`prepare_sqlite_file`)."""
     global _engine
     if _engine is None:
         with _lock:
@@ -69,7 +116,7 @@ def get_engine() -> Engine:
                 settings = get_settings()
                 url = settings.effective_database_url
                 if url.startswith("sqlite:///"):
-                    settings.data_dir.mkdir(parents=True, exist_ok=True)
+                    private_dir(settings.data_dir)
                 _engine = build_engine(url)
     return _engine
 

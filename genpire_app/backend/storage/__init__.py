@@ -43,7 +43,10 @@ def _build_storage() -> BlobStorage:
     settings = get_settings()
     backend = settings.storage_backend.strip().lower()
     if backend == "local":
-        return LocalStorage(settings.storage_dir)
+        local = LocalStorage(settings.storage_dir)
+        if settings.storage_dir.exists():
+            local.make_private()  # an existing install's folder is tightened at start-up (issue 7 item 5)
+        return local
     if backend == "s3":
         return S3Storage(settings.s3_bucket, endpoint_url=settings.s3_endpoint_url, region=settings.s3_region)
     raise ValueError(f"unknown STORAGE_BACKEND {settings.storage_backend!r} (expected 'local' or 's3')")

@@ -9,7 +9,8 @@ guessed from the extension. Keys can never name the sidecar or temporary files, 
 not start with ``.`` (:func:`~genpire_app.backend.storage.base.validate_key`).
 
 Writes are atomic: the bytes go to a temporary file ``.<name>.<random>.tmp`` in the same folder, are
-flushed and fsynced, then ``os.replace``d over the target. The sidecar is written (atomically) before the
+flushed and fsynced, then ``os.replace``d over the target (``mkstemp`` makes every blob file 0600). The
+storage root is a private folder (0700, tightened on an existing install; issue 7 item 5). The sidecar is written (atomically) before the
 data, so a reader never sees new data with a missing type. Two concurrent ``put`` calls on the same key
 each land atomically; the last data wins, and its type may come from the other writer (callers do not
 write one key from two places). All file I/O runs in ``asyncio.to_thread``.
@@ -24,6 +25,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..private_files import private_dir
 from .base import DEFAULT_CONTENT_TYPE, Blob, BlobNotFound, InvalidKey, validate_content_type, validate_key
 
 #: Suffix of the content-type sidecar file (``.<name>.ctype``).
@@ -57,6 +59,16 @@ class LocalStorage:
 
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
+        self._root_private = False
+
+    def make_private(self) -> None:
+        """Create the root as a 0700 folder, or tighten an existing one to 0700 (blocking; idempotent).
+
+        Raises:
+            OSError: the folder cannot be created.
+        """
+        private_dir(self.root)
+        self._root_private = True
 
     def __repr__(self) -> str:
         return f"LocalStorage({str(self.root)!r})"
@@ -81,6 +93,8 @@ class LocalStorage:
         return path.with_name(f".{path.name}{SIDECAR_SUFFIX}")
 
     def _put_sync(self, path: Path, data: bytes, content_type: str) -> None:
+        if not self._root_private:
+            self.make_private()
         self._contained(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(self._sidecar(path), content_type.encode("ascii") + b"\n")
