@@ -84,6 +84,22 @@ def test_sign_out_everywhere_and_per_device(make_user):
     assert sessions.resolve(theirs) is not None
 
 
+def test_the_sweep_deletes_sessions_a_week_after_they_ended(make_user):
+    from genpire_app.backend.jobs.sweep import recovery_sweep
+
+    uid = make_user("me@example.com")
+    t0 = utcnow()
+    revoked, _idle, _used = (sessions.start(uid, now=t0) for _ in range(3))
+    sessions.revoke(revoked, now=t0)
+    assert recovery_sweep(now=t0 + timedelta(days=6))["pruned_sessions"] == 0  # ended under a week ago
+    # The revoked one goes a week after its revocation; the others run to their absolute expiry (30 days).
+    assert recovery_sweep(now=t0 + timedelta(days=8))["pruned_sessions"] == 1
+    assert recovery_sweep(now=t0 + timedelta(days=36))["pruned_sessions"] == 0
+    assert recovery_sweep(now=t0 + timedelta(days=38))["pruned_sessions"] == 2
+    with read_session() as s:
+        assert s.exec(select(UserSession)).all() == []
+
+
 def test_device_labels():
     assert sessions.device_label("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
                                  "Chrome/156.0.0.0 Safari/537.36") == "Chrome on Linux"

@@ -13,6 +13,7 @@ Runs in every queue worker at boot and every ``Settings.sweep_seconds`` (``jobs.
 - Pending holds past ``expires_at`` whose job is not queued or running are released; lapsed grants expire.
 - Pending mail of the outbox whose next attempt is due is queued again (``services.mail.requeue_due``;
   issue 7 item 2): mail a lost message left behind, and retries after a failed SMTP attempt.
+- Housekeeping (issue 7): sign-in throttle rows idle for a day and sessions ended a week ago are deleted.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncio
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import select
@@ -32,7 +34,7 @@ from genpire_app.backend.db.models import Job, as_utc, utcnow
 from genpire_app.backend.jobs import identity, push, queue, runner
 from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobStatus
 from genpire_app.backend.jobs.push import Topic
-from genpire_app.backend.services import credits, mail
+from genpire_app.backend.services import credits, mail, sessions, throttle
 
 log = logging.getLogger(__name__)
 
@@ -151,15 +153,21 @@ def recovery_sweep(*, now: datetime | None = None) -> dict[str, int]:
             h for h in s.exec(select(Job.hold_id).where(Job.status.in_(ACTIVE_STATUSES), Job.hold_id.is_not(None))) if h
         )
     ledger = credits.sweep(now=now, keep=keep)
-    return {**report, **ledger, "requeued_mail": _requeue_mail(now)}
+    housekeeping = {
+        "requeued_mail": _guarded("mail", mail.requeue_due, now),
+        "pruned_throttle_rows": _guarded("throttle", throttle.prune, now),
+        "pruned_sessions": _guarded("sessions", sessions.prune, now),
+    }
+    return {**report, **ledger, **housekeeping}
 
 
-def _requeue_mail(now: datetime) -> int:
-    """Queue due outbox mail; a failure here never stops the job and ledger parts of the sweep."""
+def _guarded(part: str, step: Callable[..., int], now: datetime) -> int:
+    """Run one housekeeping ``step(now=now)``; a failure is logged and counts 0, never stopping the job and
+    ledger parts of the sweep (e.g. a table briefly unreachable: the next pass tries again)."""
     try:
-        return mail.requeue_due(now=now)
-    except Exception:  # e.g. the outbox table briefly unreachable: the next pass tries again
-        log.exception("mail part of the recovery sweep failed")
+        return step(now=now)
+    except Exception:
+        log.exception("%s part of the recovery sweep failed", part)
         return 0
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from http.cookies import CookieError, SimpleCookie
 
-from sqlalchemy import update
+from sqlalchemy import delete, or_, update
 from sqlmodel import select
 
 from genpire_app.backend.config import get_settings
@@ -173,6 +173,22 @@ def list_active(*, user_id: int, now: datetime | None = None) -> list[SessionInf
         ).all()
     return [SessionInfo(r.id, as_utc(r.created_at), as_utc(r.last_seen_at), r.user_agent, r.ip)  # type: ignore[arg-type]
             for r in rows if _valid(r, now)]
+
+
+#: Ended sessions (revoked or expired) are deleted this long after they ended (they no longer show anywhere).
+PRUNE_AFTER = timedelta(days=7)
+
+
+def prune(*, now: datetime | None = None) -> int:
+    """Delete sessions revoked, or past their absolute expiry, over :data:`PRUNE_AFTER` ago; idle ones go once
+    their absolute expiry passes too. Returns the number of rows deleted. Called by the recovery sweep."""
+    now = now or utcnow()
+    cutoff = now - PRUNE_AFTER
+    with write_session() as s:
+        result = s.execute(
+            delete(UserSession).where(or_(UserSession.revoked_at < cutoff, UserSession.expires_at < cutoff))
+        )
+        return int(result.rowcount or 0)
 
 
 def device_label(user_agent: str) -> str:
