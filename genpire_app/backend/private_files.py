@@ -75,12 +75,34 @@ def private_dir(path: Path) -> Path:
     return path
 
 
+def write_temp(path: Path, data: bytes) -> str:
+    """Write ``data`` to a new temporary file next to ``path`` (``.<name>.<random>.tmp``, mode 0600 from
+    ``mkstemp``), fsynced; returns its name. The caller links or renames it into place and removes it on
+    failure.
+
+    Raises:
+        OSError: the folder is missing or not writable (no temporary file is left behind).
+    """
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+    return tmp_name
+
+
 def create_private_file(path: Path, data: bytes = b"") -> bool:
     """Create ``path`` holding ``data`` with mode 0600, atomically, unless it already exists.
 
     The bytes go to a temporary file in the same folder (``mkstemp`` creates it 0600), are fsynced, then
     hard-linked to ``path``: the first process to create it wins (on a filesystem without hard links it
-    is renamed over, the last one wins), and nobody ever sees a partial or world-readable file. An existing ``path`` is kept and tightened to 0600.
+    is renamed over, the last one wins), and nobody ever sees a partial or world-readable file. An
+    existing ``path`` is kept and tightened to 0600.
 
     Args:
         path: the file to create; its folder must exist.
@@ -95,12 +117,8 @@ def create_private_file(path: Path, data: bytes = b"") -> bool:
     if path.exists():
         tighten(path, PRIVATE_FILE_MODE)
         return False
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp_name = write_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         try:
             os.link(tmp_name, path)
         except FileExistsError:
@@ -114,4 +132,4 @@ def create_private_file(path: Path, data: bytes = b"") -> bool:
             os.unlink(tmp_name)
 
 
-__all__ = ["PRIVATE_DIR_MODE", "PRIVATE_FILE_MODE", "create_private_file", "private_dir", "tighten"]
+__all__ = ["PRIVATE_DIR_MODE", "PRIVATE_FILE_MODE", "create_private_file", "private_dir", "tighten", "write_temp"]

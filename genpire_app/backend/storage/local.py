@@ -22,10 +22,9 @@ import asyncio
 import contextlib
 import mimetypes
 import os
-import tempfile
 from pathlib import Path
 
-from ..private_files import private_dir
+from ..private_files import private_dir, write_temp
 from .base import DEFAULT_CONTENT_TYPE, Blob, BlobNotFound, InvalidKey, validate_content_type, validate_key
 
 #: Suffix of the content-type sidecar file (``.<name>.ctype``).
@@ -34,12 +33,8 @@ SIDECAR_SUFFIX = ".ctype"
 
 def _atomic_write(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically (temporary file in the same folder, fsync, ``os.replace``)."""
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp_name = write_temp(path, data)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
