@@ -3,6 +3,7 @@
 - ``DATABASE_URL``: PostgreSQL (``postgresql://...``); default SQLite in ``DATA_DIR``.
 - ``REFLEX_REDIS_URL``: Redis for Reflex state (several workers); default in-process state.
 - ``PORT``: the single port of the production server (``make run``), default 3000.
+- ``ALLOWED_ORIGINS``: the public origin(s); CORS and the websocket accept only these (default ``DEPLOY_URL``).
 """
 
 import os
@@ -22,6 +23,9 @@ config = rx.Config(
     backend_port=_port,
     api_url=os.environ.get("API_URL", f"http://localhost:{_port}"),
     deploy_url=os.environ.get("DEPLOY_URL", f"http://localhost:{_port}"),
+    # CORS (Starlette) and the event socket's Origin check (python-socketio) accept only our origins;
+    # Reflex's default "*" reflected any Origin with credentials (issue 7 item 4).
+    cors_allowed_origins=_settings.origins,
     telemetry_enabled=False,
     show_built_with_reflex=False,
     plugins=[rx.plugins.RadixThemesPlugin(theme=rx.theme(accent_color="indigo", gray_color="slate", radius="large"))],

@@ -10,11 +10,13 @@ import reflex as rx
 
 from genpire_app import live
 from genpire_app.backend.api.app import create_api
+from genpire_app.backend.http import wrap
 from genpire_app.pages.account import account_page
 from genpire_app.pages.activity import activity_page
 from genpire_app.pages.ai_designer import ai_designer_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
+from genpire_app.pages.email_links import add_pages as add_email_link_pages
 from genpire_app.pages.landing import landing_page
 from genpire_app.pages.techpack import techpack_page
 from genpire_app.state.account import AccountState
@@ -26,7 +28,7 @@ from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
 
 app = rx.App(
-    api_transformer=create_api(),
+    api_transformer=[create_api(), wrap],  # routes, then the HTTP hardening around everything
     stylesheets=["/styles.css"],
     html_lang="en",
     head_components=[rx.el.meta(name="description", content="Genpire: from product idea to tech pack.")],
@@ -44,3 +46,4 @@ app.add_page(ai_designer_page, route="/ai-designer", title="AI Designer · Genpi
 app.add_page(account_page, route="/account", title="Account · Genpire", on_load=AccountState.load)
 app.add_page(activity_page, route="/activity", title="Activity · Genpire", on_load=ActivityState.load)
 app.add_page(techpack_page, route="/techpacks/[techpack_id]", title="Tech pack · Genpire", on_load=TechPackState.load)
+add_email_link_pages(app)

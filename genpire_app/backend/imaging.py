@@ -35,8 +35,8 @@ Decisions:
       memory a PNG needs to decode (PNG has no reduced decoding): 4 bytes x 16.8 MP = 64 MiB at worst.
       ``max_pixels`` arguments (``Settings.max_image_pixels``) can only lower it.
     - **Decoding is bounded** (issue 7 item 3): a JPEG is decoded in draft mode (libjpeg's DCT scaling
-      by 1/2, 1/4 or 1/8) at the smallest scale still at least the stored size, so a 6300 x 6300 JPEG
-      decodes as 3150 x 3150; the image is then reduced to at most :data:`UPLOAD_MAX_SIDE` px before EXIF
+      by 1/2, 1/4 or 1/8) at the smallest scale still at least the stored size, so the largest accepted
+      JPEG (4096 x 4096) decodes as 2048 x 2048 (larger ones are refused from the header, undecoded); the image is then reduced to at most :data:`UPLOAD_MAX_SIDE` px before EXIF
       orientation, colour conversion and re-encoding, so no step copies a full-size image. The decodes
       in progress in a process share a budget (``decoding.DECODE_BUDGET``, 128 MiB of pixel buffers):
       six concurrent uploads wait their turn instead of holding six full-size buffers. Measured by

@@ -10,13 +10,21 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from genpire_app.backend.api import auth, files, uploads
+from genpire_app.backend.config import get_settings
 from genpire_app.backend.loop_lag import MONITOR
 from genpire_app.backend.providers.registry import get_providers
 
 
 def create_api() -> FastAPI:
-    """Build the FastAPI app with every router."""
-    api = FastAPI(title="genpire_app API", docs_url="/api/docs", openapi_url="/api/openapi.json", redoc_url=None)
+    """Build the FastAPI app with every router.
+
+    ``/api/docs`` and ``/api/openapi.json`` exist only when ``DEBUG`` is set (``Settings.debug``; issue 7
+    item 4): in production they would publish every route and its parameters. Otherwise those paths fall
+    through to the frontend's 404 page.
+    """
+    debug = get_settings().debug
+    api = FastAPI(title="genpire_app API", docs_url="/api/docs" if debug else None,
+                  openapi_url="/api/openapi.json" if debug else None, redoc_url=None)
     api.include_router(auth.router)
     api.include_router(files.router)
     api.include_router(uploads.router)

@@ -5,7 +5,8 @@ posts it when the user submits). The request carries a short-lived upload token 
 state (``X-Upload-Token``: HMAC of user id, purpose and expiry); the body is read as a stream and refused
 with 413 as soon as it passes the limit, before it is buffered whole; the image is then validated like
 every upload (magic bytes, pixel count from the header, re-encoded) and staged under
-``users/<id>/staging/annotations/``. The answer is ``{"key": "<storage key>"}``.
+``users/<id>/staging/annotations/``. The answer is ``{"key": "<storage key>"}``. Uploads count against
+the user's per-minute upload rate (``http/rate.py``, shared with Reflex's ``/_upload``): 429 past it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from fastapi.responses import JSONResponse
 
 from genpire_app.backend import imaging
 from genpire_app.backend.config import get_settings
+from genpire_app.backend.http.rate import UPLOAD_RATE
 from genpire_app.backend.storage import get_storage
 
 router = APIRouter(tags=["uploads"])
@@ -73,10 +75,14 @@ async def read_limited(request: Request, limit: int) -> bytes:
 
 @router.post("/api/uploads/annotations")
 async def upload_annotation(request: Request) -> JSONResponse:
-    """Stage an annotated view (PNG). 401 without a valid upload token, 413 too large, 422 not an image."""
+    """Stage an annotated view (PNG). 401 without a valid upload token, 429 over the user's upload rate
+    (``UPLOAD_RATE_PER_MINUTE``, shared with ``/_upload``; issue 7 item 3), 413 too large, 422 not an image."""
     user_id = check_token(request.headers.get("x-upload-token", ""))
     if user_id is None:
         raise HTTPException(401, "This upload link expired. Reload the page and try again.")
+    retry_after = UPLOAD_RATE.hit(user_id)
+    if retry_after:
+        raise HTTPException(429, "Too many uploads; try again in a minute.", headers={"Retry-After": str(retry_after)})
     settings = get_settings()
     limit = settings.max_design_bytes * 2
     data = await read_limited(request, limit)
