@@ -16,6 +16,8 @@ from PIL import Image
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.mail_sink import link_token
+
 IDEA = "A minimalist canvas tote bag with leather straps and magnetic buttons"
 VIEW_ALTS = ("Front view", "Back view", "Side view", "Top view", "Bottom view")
 VIEWS = ("Front", "Back", "Side", "Top", "Bottom")
@@ -30,8 +32,25 @@ def sign_up(page) -> str:
     page.shots("signup-form")
     page.get_by_role("button", name="Sign up").click()
     expect(page).to_have_url(re.compile(r"/dashboard$"), timeout=SLOW)
+    sink = getattr(page, "mail_sink", None)
+    if sink is not None:  # a mail server is configured: the credits come with the verified address
+        verify_email(page, sink, email)
     expect(balance(page)).to_have_text("20 credits", timeout=SLOW)
     return email
+
+
+def verify_email(page, sink, email: str) -> None:
+    """Before verification: no credits and the banner; then the link from the mail grants the 20 credits."""
+    expect(balance(page)).to_have_text("0 credits", timeout=SLOW)
+    expect(page.locator("#verify-banner")).to_contain_text("Verify your email to receive your 20 credits",
+                                                          timeout=SLOW)
+    page.shots("verify-banner")
+    token = link_token(sink.wait_for_mail_to(email), "/verify-email")
+    page.goto(f"/verify-email?token={token}")
+    expect(page.get_by_role("status")).to_contain_text("verified", timeout=SLOW)
+    page.shots("email-verified")
+    page.get_by_role("link", name="Go to your dashboard").click()
+    expect(page.locator("#verify-banner")).to_have_count(0, timeout=SLOW)
 
 
 def balance(page):

@@ -64,6 +64,19 @@ class SmtpSink:
         return list(self.messages)
 
 
+    def wait_for_mail_to(self, address: str, timeout: float = 30.0) -> EmailMessage:
+        """Block until a mail to ``address`` arrived and return the newest one (AssertionError after
+        ``timeout`` seconds)."""
+        def newest() -> EmailMessage | None:
+            return next((m for m in reversed(self.messages) if address in str(m["To"])), None)
+
+        with self._cond:
+            self._cond.wait_for(lambda: newest() is not None, timeout)
+            found = newest()
+        assert found is not None, f"no mail to {address} reached the SMTP sink"
+        return found
+
+
 def link_token(msg: EmailMessage, path: str) -> str:
     """The ``token`` of the link to ``path`` (e.g. ``/verify-email``) in a received mail's text."""
     body = msg.get_content()

@@ -7,6 +7,7 @@ import reflex as rx
 from genpire_app.backend.services.products import CATEGORIES, PRODUCT_GOALS, STYLE_KEYWORDS
 from genpire_app.components.layout import page_shell, protected, section_card, spend_button
 from genpire_app.components.upload_zone import upload_zone
+from genpire_app.components.verify_banner import verify_banner
 from genpire_app.state.dashboard import DashboardState as S
 
 
@@ -335,6 +336,7 @@ def dashboard_page() -> rx.Component:
     return page_shell(
         rx.vstack(
             rx.heading("Dashboard", size="7", as_="h1"),
+            verify_banner(),
             create_form(),
             my_products(),
             spacing="6",

@@ -102,7 +102,10 @@ def forgot_password_page() -> rx.Component:
             _field("Email", "email", "email", F.email_error, "email"),
             rx.cond(F.error != "", rx.callout(F.error, icon="triangle-alert", color_scheme="red", size="1",
                                                width="100%", role="alert")),
-            rx.button("Send reset link", type="submit", size="3", width="100%", loading=F.submitting),
+            # Disabled until the page is live: an earlier click would submit natively, a GET with the address
+            # in the URL.
+            rx.button("Send reset link", type="submit", size="3", width="100%", loading=F.submitting,
+                      disabled=~rx.State.is_hydrated),
             spacing="3",
             width="100%",
         ),

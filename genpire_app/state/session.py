@@ -44,8 +44,9 @@ class SignedOut(Exception):
     def login_url(self) -> str:
         """The sign-in page, with ``next`` and ``expired=1`` when a session ended under the tab."""
         query: dict[str, str] = {}
-        if self.next_path and self.next_path.startswith("/") and not self.next_path.startswith("/login"):
-            query["next"] = self.next_path
+        if self.next_path.startswith("/") and not self.next_path.startswith(("//", "/login")):
+            path, sep, rest = self.next_path.partition("?")
+            query["next"] = (path.rstrip("/") or "/") + sep + rest  # "/dashboard/" (static redirect) -> "/dashboard"
         if self.had_session:
             query["expired"] = "1"
         return "/login" + (f"?{urlencode(query)}" if query else "")

@@ -96,3 +96,88 @@ def test_account_page_lists_devices_and_signs_them_out(page, browser, server):
         page.goto("/dashboard")
         expect(page).to_have_url(re.compile(r"/login/?\?next="), timeout=SLOW)
         assert not page.js_errors, page.js_errors
+
+
+def test_forgotten_password_is_reset_by_the_link_in_the_development_outbox(page, browser, server):
+    page.goto("/signup")
+    expect(page.locator("#verification-note")).to_contain_text("Email verification is off", timeout=SLOW)
+    email = sign_up(page)
+    with open_page(browser, server[0], results_folder("e2e", "reset-other-device")) as other:
+        sign_in(other, email)
+
+        # Signed out, from the sign-in page's link.
+        page.get_by_role("button", name="Account menu").click()
+        page.get_by_role("menuitem", name="Sign out").click()
+        expect(page).to_have_url(re.compile(r"/login/?\?signed_out=1$"), timeout=SLOW)
+        page.get_by_role("link", name="Forgot your password?").click()
+        send = page.get_by_role("button", name="Send reset link")
+        expect(send).to_be_enabled(timeout=SLOW)  # the page is live (typing earlier may be lost to hydration)
+        page.get_by_label("Email").fill(email)
+        send.click()
+        expect(page.get_by_role("status")).to_contain_text("If an account exists", timeout=SLOW)
+        page.shots("reset-requested")
+
+        # The development outbox shows the mail with a clickable link (no mail server here).
+        page.goto("/dev/outbox")
+        mail = page.locator(".rt-Card .rt-Card").filter(has_text=email).filter(has_text="Reset your Genpire password")
+        expect(mail).to_have_count(1, timeout=SLOW)
+        page.shots("dev-outbox")
+        link = mail.get_by_role("link", name=re.compile(r"reset-password\?token="))
+        reset_url = link.get_attribute("href")
+        link.click()
+
+        expect(page.get_by_role("heading", name="Choose a new password")).to_be_visible(timeout=SLOW)
+        page.get_by_label("New password", exact=True).fill("short")
+        page.get_by_label("Confirm new password").fill("short")
+        page.get_by_role("button", name="Set new password").click()
+        expect(page.get_by_text("at least 8 characters", exact=False).first).to_be_visible(timeout=SLOW)
+        page.get_by_label("New password", exact=True).fill("a-new-long-password")
+        page.get_by_label("Confirm new password").fill("a-new-long-password")
+        page.get_by_role("button", name="Set new password").click()
+        expect(page.get_by_text("Your password was changed and every device was signed out.")).to_be_visible(
+            timeout=SLOW)
+        page.shots("reset-done")
+        expect(other).to_have_url(re.compile(r"/login/?\?"), timeout=SLOW)  # the other device was signed out
+
+        # The link works once; the old password no longer signs in, the new one does.
+        page.goto(reset_url)
+        expect(page.get_by_text("This link has expired or was already used.")).to_be_visible(timeout=SLOW)
+        page.goto("/login")
+        page.get_by_label("Email").fill(email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text("email or password", timeout=SLOW)
+        page.get_by_label("Password").fill("a-new-long-password")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(re.compile(r"/dashboard/?$"), timeout=SLOW)
+        expect(balance(page)).to_have_text("20 credits", timeout=SLOW)
+        assert not page.js_errors, page.js_errors
+
+
+def test_repeated_wrong_passwords_are_slowed_down_for_that_account_only(page, browser, server):
+    email = sign_up(page)
+    page.context.clear_cookies()
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    alert = page.get_by_role("alert")
+    for attempt in range(1, 6):  # five free failures per account
+        page.get_by_label("Password").fill(f"wrong-password-{attempt}")
+        with page.expect_navigation():  # the form posts and comes back as a new page
+            page.get_by_role("button", name="Sign in").click()
+        expect(alert).to_contain_text("email or password", timeout=SLOW)
+        expect(page.get_by_label("Email")).to_have_value(email)  # the form keeps the address
+    # Then each failure locks the account for 1 s, 2 s, 4 s ...: within a few more tries it is refused.
+    for attempt in range(6, 12):
+        page.get_by_label("Password").fill(f"wrong-password-{attempt}")
+        with page.expect_navigation():  # the form posts and comes back as a new page
+            page.get_by_role("button", name="Sign in").click()
+        expect(alert).to_be_visible(timeout=SLOW)
+        if "Too many attempts" in alert.inner_text():
+            break
+    assert "Too many attempts. Try again in" in alert.inner_text(), (attempt, alert.inner_text())
+    page.shots("throttled")
+    # Another account from the same browser and IP is not blocked by it.
+    with open_page(browser, server[0], results_folder("e2e", "throttle-other-account")) as other:
+        other_email = sign_up(other)
+        other.context.clear_cookies()
+        sign_in(other, other_email)

@@ -14,6 +14,7 @@ import statistics
 import pytest
 
 from tests.browser import RESULTS, tier_page
+from tests.mail_sink import SmtpSink
 from tests.topology import production_services, start_production
 
 LATENCY_MS = "900"
@@ -50,11 +51,23 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(scope="session")
-def prod(tmp_path_factory):
+def mail_sink():
+    """The tier's mail server (aiosmtpd): with ``SMTP_URL`` set, as in production, sign-ups verify their
+    address before the sign-up credits arrive."""
+    sink = SmtpSink().start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture(scope="session")
+def prod(tmp_path_factory, mail_sink):
     """The production topology, started once for the tier (``REQUIRE_ALL_TIERS``: missing services fail)."""
     if _REASON:
         pytest.fail(f"the production tier is required but {_REASON}")
     topo = start_production(tmp_path_factory.mktemp("prod-data"), RESULTS / "prod", extra={
+        "SMTP_URL": mail_sink.url,
         "OFFLINE_LATENCY_MS": LATENCY_MS,
         "JOB_STALE_SECONDS": "15",
         "SWEEP_SECONDS": "2",
@@ -67,9 +80,11 @@ def prod(tmp_path_factory):
 
 
 @pytest.fixture
-def prod_page(browser, prod, request):
-    """A fresh browser context and page on the server; screenshot on failure."""
+def prod_page(browser, prod, mail_sink, request):
+    """A fresh browser context and page on the server; screenshot on failure. ``sign_up`` on it verifies
+    the address through ``mail_sink``."""
     with tier_page(browser, prod.base_url, "prod", request) as pg:
+        pg.mail_sink = mail_sink
         yield pg
 
 

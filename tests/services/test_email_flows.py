@@ -21,7 +21,7 @@ from genpire_app.backend.db.engine import read_session
 from genpire_app.backend.db.models import CreditGrant, utcnow
 from genpire_app.backend.jobs import queue, sweep
 from genpire_app.backend.services import accounts, credits, email_links, mail, sessions, throttle
-from tests.services.mail_sink import SmtpSink, free_port, link_token
+from tests.mail_sink import SmtpSink, free_port, link_token
 
 PASSWORD = "correct horse battery"
 PUBLIC = "http://app.test"
