@@ -42,7 +42,7 @@ def sign_up(page) -> str:
 def verify_email(page, sink, email: str) -> None:
     """Before verification: no credits and the banner; then the link from the mail grants the 20 credits."""
     expect(balance(page)).to_have_text("0 credits", timeout=SLOW)
-    expect(page.locator("#verify-banner")).to_contain_text("Verify your email to receive your 20 credits",
+    expect(page.locator("#verify-banner")).to_contain_text("Verify your email to receive your 20 credits.",
                                                           timeout=SLOW)
     page.shots("verify-banner")
     token = link_token(sink.wait_for_mail_to(email), "/verify-email")

@@ -12,13 +12,13 @@ from genpire_app.state.email_links import VerifyState as V
 
 
 def verify_banner() -> rx.Component:
-    """A callout: "Verify your email to receive your 20 sign-up credits" with a "Resend email" button and
+    """A callout: "Verify your email to receive your 20 credits" with a "Resend email" button and
     its outcome (announced to screen readers). Renders nothing once the address is verified."""
     callout = rx.callout.root(
         rx.callout.icon(rx.icon("mail-warning", aria_hidden="true")),
         rx.vstack(
             rx.callout.text(
-                rx.text.strong("Verify your email to receive your ", V.signup_credits_label, " sign-up credits."),
+                rx.text.strong("Verify your email to receive your ", V.signup_credits_label, "."),
                 " We sent a link to ", V.banner_email, ".",
             ),
             rx.hstack(
