@@ -131,6 +131,7 @@ def test_forgotten_password_is_reset_by_the_link_in_the_development_outbox(page,
         page.get_by_label("Confirm new password").fill("short")
         page.get_by_role("button", name="Set new password").click()
         expect(page.get_by_text("at least 8 characters", exact=False).first).to_be_visible(timeout=SLOW)
+        expect(page.get_by_label("Confirm new password")).to_have_value("", timeout=SLOW)  # both fields cleared
         page.get_by_label("New password", exact=True).fill("a-new-long-password")
         page.get_by_label("Confirm new password").fill("a-new-long-password")
         page.get_by_role("button", name="Set new password").click()

@@ -269,3 +269,47 @@ def test_300_mb_upload_is_refused_while_streaming_and_memory_stays_flat(server, 
     assert status == 413
     assert sent < 100 * MIB  # the server answered long before the body ended
     assert max(growth.values()) < 20, growth
+
+
+def largest_accepted_jpeg(path: Path) -> Path:
+    """A 4096 x 4096 JPEG (the largest pixel count an upload may have) under the 2 MB logo limit."""
+    from PIL import Image
+
+    side = 4096
+    red = Image.radial_gradient("L").resize((side, side))
+    green = Image.linear_gradient("L").resize((side, side))
+    Image.merge("RGB", (red, green, red.transpose(Image.Transpose.FLIP_LEFT_RIGHT))).save(path, "JPEG", quality=90)
+    assert path.stat().st_size < 2 * MIB
+    return path
+
+
+def test_six_concurrent_largest_uploads_keep_memory_bounded(browser, server, signed_in_upload, tmp_path):
+    """Six tabs upload the largest accepted image at once through the real ``/_upload`` and its handler
+    (validated, decoded reduced, re-encoded); the server's RSS grows by < 300 MB."""
+    image = largest_accepted_jpeg(tmp_path / "largest.jpg")
+    base = server[0]
+    pids = server_pids(urlsplit(base).port)
+    with open_page(browser, base, results_folder("e2e", "six-uploads")) as first:
+        first.goto("/login")
+        first.get_by_label("Email").fill(signed_in_upload["email"])
+        first.get_by_label("Password").fill("a-long-password")
+        first.get_by_role("button", name="Sign in").click()
+        expect(balance(first)).to_be_visible(timeout=SLOW)
+        tabs = [first] + [first.context.new_page() for _ in range(5)]
+        for tab in tabs[1:]:
+            tab.goto("/dashboard")
+        for tab in tabs:
+            expect(balance(tab)).to_have_text("20 credits", timeout=SLOW)
+        started = time.perf_counter()
+        with RssSampler(pids) as rss:
+            for tab in tabs:  # each returns once the browser has the files: the six uploads overlap
+                tab.get_by_label("Logo").set_input_files(str(image))
+            for tab in tabs:
+                expect(tab.get_by_text("largest.jpg")).to_be_visible(timeout=SLOW)
+        elapsed = time.perf_counter() - started
+        first.shots("largest-upload-accepted")
+    growth = rss.growth_mib()
+    print(f"\nsix concurrent 4096x4096 uploads ({image.stat().st_size / MIB:.2f} MiB each) accepted in {elapsed:.1f} s; "
+          + "; ".join(f"pid {p}: RSS {rss.start[p] / 1024:.1f} -> peak {rss.peak[p] / 1024:.1f} MiB "
+                      f"(+{growth[p]:.1f})" for p in pids))
+    assert max(growth.values()) < 300, growth
