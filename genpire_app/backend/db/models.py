@@ -11,13 +11,14 @@ Conventions:
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, func, text
+from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from genpire_app.backend.db import account_models  # noqa: F401  (registers the account tables)
+from genpire_app.backend.db import model3d_models  # noqa: F401  (registers the 3D and collection tables)
 from genpire_app.backend.db.fields import JSONType, as_utc, utcnow
 from genpire_app.backend.db.fields import json_field as _json
 from genpire_app.backend.db.fields import ts_field as _ts
