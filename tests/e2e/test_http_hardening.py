@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import select
 import socket
 import threading

@@ -148,7 +148,7 @@ def build_mug(st: ProductState) -> Scene:
     """
     w, h, d = st.dims
     rr = w / 2
-    p, s2, ac = st.colors["primary"][1], st.colors["secondary"][1], st.colors["accent"][1]
+    p, s2 = st.colors["primary"][1], st.colors["secondary"][1]
     wall = 5.0
     bev = min(6.0 * st.roundness, rr * 0.4)
     fin = body_finish(st)
