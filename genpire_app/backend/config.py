@@ -163,6 +163,21 @@ class Settings(BaseSettings):
     verify_link_hours: int = 48
     reset_link_minutes: int = 30
 
+    # ---- 3D models (issue 8; DESIGN.md §6, §8, §12)
+    #: Meshy API key: set, 3D models come from Meshy; empty, from the offline reconstruction.
+    meshy_api_key: str = Field(default="", repr=False)
+    #: Secret path segment of the Meshy webhook URL (``/api/webhooks/meshy/<secret>``); default derived
+    #: from the signing key (:meth:`meshy_webhook_secret_value`).
+    meshy_webhook_secret: str = Field(default="", repr=False)
+    #: Hosts model files may be downloaded from, comma-separated (``*.example.com`` for subdomains).
+    meshy_asset_hosts: str = "assets.meshy.ai"
+    #: A 3D task without a final status after this long is expired and its hold released, seconds.
+    model_task_expire_seconds: int = 3600
+    #: Largest model file copied into our storage, bytes.
+    max_model_bytes: int = 200 * 1024 * 1024
+    #: Voxel grid of the offline reconstruction (cells along the longest side).
+    offline_3d_resolution: int = 96
+
     prices: Prices = Field(default_factory=Prices)
     _signing_key: bytes | None = PrivateAttr(default=None)
 
@@ -219,6 +234,21 @@ class Settings(BaseSettings):
         if self._signing_key is None:
             self._signing_key = self.secret_key.encode() if self.secret_key else self._stored_key()
         return self._signing_key
+
+    def meshy_webhook_secret_value(self) -> str:
+        """The Meshy webhook's secret path segment: ``MESHY_WEBHOOK_SECRET`` or 32 hex characters derived
+        from the signing key (stable across processes sharing ``SECRET_KEY``/``secret.key``)."""
+        if self.meshy_webhook_secret:
+            return self.meshy_webhook_secret
+        import hashlib
+        import hmac
+
+        return hmac.new(self.signing_key(), b"meshy-webhook", hashlib.sha256).hexdigest()[:32]
+
+    @property
+    def meshy_asset_host_list(self) -> tuple[str, ...]:
+        """``meshy_asset_hosts`` as a tuple of host patterns."""
+        return tuple(h.strip().lower() for h in self.meshy_asset_hosts.split(",") if h.strip())
 
     def _stored_key(self) -> bytes:
         """The key in ``data_dir/secret.key``, created (mode 0600, in a 0700 ``data_dir``) on first use;
