@@ -115,8 +115,9 @@ class SessionState(rx.State):
         """Banner text naming the offline capabilities ("" when all are real)."""
         if not self.offline:
             return ""
-        names = {"image": "image generation", "vision": "image analysis", "text": "text"}
-        listed = ", ".join(names.get(c, c) for c in self.offline)
+        from genpire_app.backend.providers.registry import CAPABILITY_LABELS
+
+        listed = ", ".join(CAPABILITY_LABELS.get(c, c) for c in self.offline)
         return f"Offline providers: {listed} run on built-in offline implementations (no AI service is called)."
 
     def _session_token(self) -> str:

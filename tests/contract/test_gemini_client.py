@@ -530,6 +530,7 @@ def test_registry_builds_real_clients_when_keys_are_set() -> None:
         openai_text_model="gpt-4o",
         provider_timeout_seconds=9.0,
         provider_max_retries=4,
+        meshy_api_key=KEY,
     )
     providers = registry.build_providers(settings)
     assert isinstance(providers.image, GeminiImageProvider)
@@ -556,5 +557,5 @@ def test_registry_offline_property_names_offline_capabilities() -> None:
 
     real = make_provider(Server())
     providers = Providers(image=real, vision=FakeOffline(), text=FakeOffline())  # type: ignore[arg-type]
-    assert providers.offline == ["vision", "text"]
+    assert providers.offline == ["vision", "text", "model"]  # no 3D provider given: the offline one
 

@@ -16,6 +16,8 @@ class JobKind(StrEnum):
     ANNOTATE = "annotate"
     TECH_PACK = "tech_pack"
     VIEW_SVG = "view_svg"
+    MODEL_3D = "model_3d"
+    MODEL_EXPORTS = "model_exports"
 
 
 class JobStatus(StrEnum):

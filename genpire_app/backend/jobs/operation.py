@@ -53,12 +53,16 @@ class Stored:
         message: one user-facing sentence, e.g. "All five views are ready."
         status: ``JobStatus.SUCCEEDED`` or ``JobStatus.PARTIAL`` (some parts failed and were not charged).
         result: small JSON data for the job row and the tabs (e.g. ``{"tech_pack_id": "..."}``).
+        settle_later: the hold is neither captured nor released when the job ends; it stays pending and
+            whoever finishes the work later settles it exactly once (the 3D webhook, status check or
+            expiry; DESIGN.md §12, issue 8 item 3). ``charged`` is then 0.
     """
 
     charged: int
     message: str
     status: JobStatus = JobStatus.SUCCEEDED
     result: dict[str, Any] = field(default_factory=dict)
+    settle_later: bool = False
 
 
 class WorkContext:
@@ -139,6 +143,12 @@ class Operation(ABC, Generic[PlanT, ResultT]):
     @abstractmethod
     def price(self, plan: PlanT) -> int:
         """Hundredths of a credit to hold."""
+
+    def hold_ttl_seconds(self, plan: PlanT) -> int | None:
+        """Seconds until the credits sweep may release a still-pending hold of this job; None: the
+        default ``Settings.hold_ttl_seconds``. Operations that settle later (``Stored.settle_later``)
+        return more than their own expiry, so the sweep never releases a hold someone will settle."""
+        return None
 
     def initial_progress(self, plan: PlanT) -> dict[str, str]:
         """The job's progress map when queued, e.g. ``{"front": "queued"}``."""

@@ -20,6 +20,11 @@ Every worker (in-process or CLI) also runs the recovery sweep at boot and every 
 A second actor, ``send_mail`` (queue ``genpire_mail``), sends one row of the mail outbox by SMTP
 (``services.mail.deliver``; issue 7 item 2). Its message carries only the outbox id; the row's conditional
 claim makes a duplicate harmless and the sweep re-queues mail a lost message left pending.
+
+A third actor, ``reconstruct_model`` (queue ``genpire_3d``), runs one task of the offline 3D provider
+(``providers.offline.model_provider.run_task``; issue 8 item 1, DESIGN.md §6): CPU-bound reconstruction in a
+thread, then a POST to our own Meshy webhook route. Its message carries only the task id; a task that is not
+PENDING any more is skipped, and a lost message is covered by the 3D expiry sweep.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ QUEUE_NAME = "genpire_jobs"
 ACTOR_NAME = "run_job"
 MAIL_QUEUE_NAME = "genpire_mail"
 MAIL_ACTOR_NAME = "send_mail"
+MODEL_QUEUE_NAME = "genpire_3d"
+MODEL_ACTOR_NAME = "reconstruct_model"
 
 _lock = threading.RLock()
 _broker: dramatiq.Broker | None = None
@@ -49,6 +56,8 @@ _actor: dramatiq.Actor | None = None
 _sink: Callable[[uuid.UUID], None] | None = None
 _mail_actor: dramatiq.Actor | None = None
 _mail_sink: Callable[[uuid.UUID], None] | None = None
+_model_actor: dramatiq.Actor | None = None
+_model_sink: Callable[[str], None] | None = None
 
 
 async def _run_job(job_id: str) -> None:
@@ -64,6 +73,14 @@ def _send_mail(outbox_id: str) -> None:
     from genpire_app.backend.services import mail
 
     mail.deliver(uuid.UUID(outbox_id))
+
+
+async def _reconstruct_model(task_id: str) -> None:
+    """The offline 3D actor: run this offline task (``providers.offline.model_provider.run_task``; the
+    reconstruction itself runs in a thread, off the worker's event loop)."""
+    from genpire_app.backend.providers.offline import model_provider
+
+    await model_provider.run_task(task_id)
 
 
 class SweepMiddleware(Middleware):
@@ -105,7 +122,7 @@ class SweepMiddleware(Middleware):
 
 def broker() -> dramatiq.Broker:
     """The process-wide broker (Redis or in-memory), with the job actor declared on it."""
-    global _broker, _actor, _mail_actor
+    global _broker, _actor, _mail_actor, _model_actor
     if _broker is None:
         with _lock:
             if _broker is None:
@@ -129,6 +146,8 @@ def broker() -> dramatiq.Broker:
                                         max_retries=0)
                 _mail_actor = dramatiq.actor(_send_mail, actor_name=MAIL_ACTOR_NAME, queue_name=MAIL_QUEUE_NAME,
                                              broker=built, max_retries=0)
+                _model_actor = dramatiq.actor(_reconstruct_model, actor_name=MODEL_ACTOR_NAME,
+                                              queue_name=MODEL_QUEUE_NAME, broker=built, max_retries=0)
                 _broker = built
     return _broker
 
@@ -179,13 +198,41 @@ def set_mail_sink(sink: Callable[[uuid.UUID], None] | None) -> None:
     _mail_sink = sink
 
 
+def send_reconstruct(task_id: str) -> None:
+    """Send the offline 3D task ``task_id`` to a worker (``OfflineModelProvider.start`` calls this).
+
+    Goes to the model sink when one is set (:func:`set_model_sink`); otherwise, while a job sink is set
+    (:func:`set_sink`: tests that run jobs without a broker) nothing is sent (the task stays PENDING until
+    the 3D expiry); otherwise to the broker. A broker error is logged, not raised (same cover).
+    """
+    if _model_sink is not None:
+        _model_sink(task_id)
+        return
+    if _sink is not None:
+        return
+    broker()
+    assert _model_actor is not None
+    try:
+        _model_actor.send(task_id)
+    except Exception:  # pragma: no cover - broker down: the 3D expiry sweep releases the hold
+        log.warning("could not queue 3D task %s", task_id, exc_info=True)
+
+
+def set_model_sink(sink: Callable[[str], None] | None) -> None:
+    """Send offline 3D task ids to ``sink`` instead of the broker (tests run them with
+    ``model_provider.run_task``)."""
+    global _model_sink
+    _model_sink = sink
+
+
 def reset() -> None:
     """Forget the broker and actors (tests; the next use builds them from the settings again)."""
-    global _broker, _actor, _mail_actor
+    global _broker, _actor, _mail_actor, _model_actor
     with _lock:
         _broker = None
         _actor = None
         _mail_actor = None
+        _model_actor = None
 
 
 class InProcessWorker:
@@ -213,5 +260,6 @@ class InProcessWorker:
             self._worker.join()
 
 
-__all__ = ["ACTOR_NAME", "MAIL_ACTOR_NAME", "MAIL_QUEUE_NAME", "QUEUE_NAME", "InProcessWorker", "SweepMiddleware",
-           "broker", "enqueue", "reset", "send_mail", "set_mail_sink", "set_sink"]
+__all__ = ["ACTOR_NAME", "MAIL_ACTOR_NAME", "MAIL_QUEUE_NAME", "MODEL_ACTOR_NAME", "MODEL_QUEUE_NAME", "QUEUE_NAME",
+           "InProcessWorker", "SweepMiddleware", "broker", "enqueue", "reset", "send_mail", "send_reconstruct",
+           "set_mail_sink", "set_model_sink", "set_sink"]

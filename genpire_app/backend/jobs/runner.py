@@ -6,7 +6,8 @@
     The same intent with the same inputs again returns the same job: nothing is charged twice.
 ``run`` (queue worker):
     claim (``queued -> running``, attempt + 1, heartbeat) -> ``work`` -> ONE transaction: ``store`` +
-    ``Job(succeeded | partial)`` + capture -> push. ``store`` raising ``Conflict`` re-runs ``work`` on the
+    ``Job(succeeded | partial)`` + capture (or nothing, when ``Stored.settle_later``: a 3D task settles its
+    hold later, by webhook) -> push. ``store`` raising ``Conflict`` re-runs ``work`` on the
     new state (up to ``max_rebases``).
     Any exception, cancellation or database error while saving: the blobs of the attempt are deleted,
     then ONE transaction: ``Job(failed, safe message)`` + release + ``on_failure`` -> push. Every
@@ -148,7 +149,8 @@ def submit(op: Operation[Any, Any], *, user_id: int, plan: Plan, intent: str) ->
             if amount > 0:
                 try:
                     credits.reserve(user_id=user_id, amount=amount, operation=str(op.kind), key=key,
-                                    reference=f"job:{job_id}", session=s)
+                                    reference=f"job:{job_id}", ttl_seconds=op.hold_ttl_seconds(prepared),
+                                    session=s)
                 except credits.InsufficientCredits as err:
                     raise OperationError("insufficient_credits", str(err)) from err
             s.add(
@@ -297,7 +299,7 @@ def _commit(op: Operation[Any, Any], claim: _Claim, ctx: WorkContext, plan: Plan
         )
         if done.rowcount != 1:
             raise JobLost(str(claim.id))
-        if claim.hold_id:
+        if claim.hold_id and not stored.settle_later:  # settle_later: the hold stays pending (Stored)
             credits.capture(hold_id=claim.hold_id, amount=stored.charged, session=s)
         forget_blobs(s, claim.id, claim.attempt)
         return stored

@@ -14,6 +14,8 @@ Runs in every queue worker at boot and every ``Settings.sweep_seconds`` (``jobs.
 - Pending mail of the outbox whose next attempt is due is queued again (``services.mail.requeue_due``;
   issue 7 item 2): mail a lost message left behind, and retries after a failed SMTP attempt.
 - Housekeeping (issue 7): sign-in throttle rows idle for a day and sessions ended a week ago are deleted.
+- 3D tasks with no result after ``Settings.model_task_expire_seconds`` expire and their holds are released
+  (``services.model_webhook.expire_due``; issue 8 item 3).
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from genpire_app.backend.db.models import Job, as_utc, utcnow
 from genpire_app.backend.jobs import identity, push, queue, runner
 from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobStatus
 from genpire_app.backend.jobs.push import Topic
-from genpire_app.backend.services import credits, mail, sessions, throttle
+from genpire_app.backend.services import credits, mail, model_webhook, sessions, throttle
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +159,7 @@ def recovery_sweep(*, now: datetime | None = None) -> dict[str, int]:
         "requeued_mail": _guarded("mail", mail.requeue_due, now),
         "pruned_throttle_rows": _guarded("throttle", throttle.prune, now),
         "pruned_sessions": _guarded("sessions", sessions.prune, now),
+        "expired_models": _guarded("models", model_webhook.expire_due, now),
     }
     return {**report, **ledger, **housekeeping}
 

@@ -10,13 +10,24 @@ works even before every provider module exists.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..config import Settings, get_settings
 from .base import ImageProvider, TextProvider, VisionProvider
+from .model3d import ModelProvider
 
 #: Capability names, in the order the offline banner lists them.
-CAPABILITIES: tuple[str, ...] = ("image", "vision", "text")
+CAPABILITIES: tuple[str, ...] = ("image", "vision", "text", "model")
+#: What the offline banner calls each capability.
+CAPABILITY_LABELS: dict[str, str] = {
+    "image": "image generation", "vision": "image analysis", "text": "text", "model": "3D models",
+}
+
+
+def _offline_model() -> ModelProvider:
+    from .offline.model_provider import OfflineModelProvider
+
+    return OfflineModelProvider()
 
 
 def _is_offline(provider: object) -> bool:
@@ -36,17 +47,20 @@ class Providers:
         image: generates and edits product views (Gemini or offline renderer).
         vision: looks at images: features, design descriptions (OpenAI or offline pixel analysis).
         text: prompt improvement and tech packs (OpenAI or offline templates).
+        model: 3D models from product views (Meshy or the offline reconstruction; issue 8 item 1). Defaults
+            to the offline provider, so fakes built with the first three only still work.
     """
 
     image: ImageProvider
     vision: VisionProvider
     text: TextProvider
+    model: ModelProvider = field(default_factory=_offline_model)
 
     @property
     def offline(self) -> list[str]:
         """Capabilities served offline, in ``CAPABILITIES`` order (e.g. ``["image", "text"]``); empty when all
         are real. The UI shows these in its "offline providers" banner (DESIGN.md §2)."""
-        by_name = {"image": self.image, "vision": self.vision, "text": self.text}
+        by_name = {"image": self.image, "vision": self.vision, "text": self.text, "model": self.model}
         return [cap for cap in CAPABILITIES if _is_offline(by_name[cap])]
 
 
@@ -57,6 +71,8 @@ def build_providers(settings: Settings) -> Providers:
       ``OfflineImageProvider``.
     * ``OPENAI_API_KEY`` set -> ``OpenAIVisionProvider`` (``OPENAI_VISION_MODEL``) and ``OpenAITextProvider``
       (``OPENAI_TEXT_MODEL``), else ``OfflineVisionProvider`` and ``OfflineTextProvider``.
+    * ``MESHY_API_KEY`` set -> ``MeshyClient`` (downloads only from ``MESHY_ASSET_HOSTS``), else
+      ``OfflineModelProvider`` (reconstruction on the queue worker; issue 8 item 1).
 
     Real clients get ``PROVIDER_TIMEOUT_SECONDS`` (seconds) and ``PROVIDER_MAX_RETRIES``. Keys are passed to
     the clients only; they are not stored on the returned object in readable form.
@@ -96,7 +112,17 @@ def build_providers(settings: Settings) -> Providers:
         vision = OfflineVisionProvider()
         text = OfflineTextProvider()
 
-    return Providers(image=image, vision=vision, text=text)
+    meshy_key = (settings.meshy_api_key or "").strip()
+    if meshy_key:
+        from .meshy import MeshyClient
+
+        model: ModelProvider = MeshyClient(
+            meshy_key, allowed_hosts=settings.meshy_asset_host_list, timeout_s=timeout_s, max_retries=max_retries
+        )
+    else:
+        model = _offline_model()
+
+    return Providers(image=image, vision=vision, text=text, model=model)
 
 
 _lock = threading.Lock()
