@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from genpire_app.backend.api import auth, files, uploads
+from genpire_app.backend.api import auth, files, models3d, uploads, webhooks
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.loop_lag import MONITOR
 from genpire_app.backend.providers.registry import get_providers
@@ -28,6 +28,8 @@ def create_api() -> FastAPI:
     api.include_router(auth.router)
     api.include_router(files.router)
     api.include_router(uploads.router)
+    api.include_router(webhooks.router)
+    api.include_router(models3d.router)
 
     @api.get("/api/health")
     async def health(lag_seconds: int | None = None) -> dict[str, object]:

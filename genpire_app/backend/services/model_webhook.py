@@ -1,0 +1,374 @@
+"""Finishing 3D tasks: the Meshy webhook, the "Check Generation Status" button and the expiry of tasks that
+never come back (issue 8 items 3-5; DESIGN.md §5, §8, §12).
+
+One path for all three: the provider's task is (re-)fetched with ``ModelProvider.get`` and :func:`apply`d.
+A webhook payload is only a hint: it names the task, nothing else of it is trusted (DESIGN.md §8).
+
+:func:`apply`, in order:
+
+1. when the task SUCCEEDED and the model is still open, the GLB (and the thumbnail, if any) are downloaded
+   with ``provider.download(url, max_bytes=settings.max_model_bytes)`` and stored in our storage under
+   ``users/<user>/models/<model id>/`` with content-addressed keys (``storage.content_key``), *before* the
+   transaction: no network wait holds a database lock. Concurrent deliveries may each store the same bytes;
+   the keys name the bytes, so they write the same key and the loser's copy is the winner's file, harmless.
+2. ONE write transaction: ``models3d.advance`` (never backwards; exactly one caller gets ``became_terminal``),
+   then, only for that caller, ``credits.capture`` (SUCCEEDED, ``prices.model_3d``) or ``credits.release``
+   (FAILED / CANCELED), the "3D model ready" / "3D model failed" notification, and ``handled_at`` of the
+   delivery's ``external_events`` row. So a hold is settled exactly once whatever the number and order of
+   deliveries, status checks and sweeps.
+3. after the commit: push to the user's tabs (``Topic.PRODUCT``, plus ``BALANCE`` and ``NOTIFICATIONS`` when
+   terminal) and, on success, ``model_generation.submit_exports`` (the conversions run on the queue).
+
+Units: prices and holds in hundredths of a credit; progress in percent; sizes in bytes; times UTC.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, select
+
+from genpire_app.backend.config import format_credits, get_settings
+from genpire_app.backend.db.engine import read_session, write_session
+from genpire_app.backend.db.external_models import ExternalEvent
+from genpire_app.backend.db.model3d_models import TERMINAL_STATUSES, Collection, ModelStatus, Product3DModel
+from genpire_app.backend.db.models import CreditHold, ProductIdea, utcnow
+from genpire_app.backend.jobs import push
+from genpire_app.backend.jobs.push import Topic
+from genpire_app.backend.providers.meshy import parse_task
+from genpire_app.backend.providers.model3d import MULTI_IMAGE, ModelProvider, ModelTask
+from genpire_app.backend.services import credits, models3d, notifications
+from genpire_app.backend.storage import content_key, get_storage
+
+log = logging.getLogger(__name__)
+
+SOURCE = "meshy"
+GALLERY_LINK = "/3d-models"
+#: Image types accepted as a thumbnail, by magic bytes: (prefix, extension, content type).
+_IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png", "image/png"), (b"\xff\xd8\xff", "jpg", "image/jpeg"))
+
+
+class WrongSecret(Exception):
+    """The secret path segment of the webhook URL is wrong (HTTP 404: the route does not exist for the caller;
+    DESIGN.md §8, issue 8 item 4)."""
+
+
+class UnknownTask(Exception):
+    """No model has this provider task id (yet): HTTP 404, so Meshy retries (seed 002; issue 8 item 4)."""
+
+
+class InvalidPayload(ValueError):
+    """The webhook body is not a task object with an ``id`` and a known ``status`` (HTTP 400)."""
+
+
+@dataclass(frozen=True)
+class ModelView:
+    """A 3D model version as the API and the pages show it (detached from any session).
+
+    Attributes:
+        id, version, status (``ModelStatus`` value), progress (percent), is_active.
+        source_type: ``product`` | ``collection``; source_id: that row's id.
+        formats: formats stored so far (``glb`` first, then exports), as keys of ``model_files``.
+        has_thumbnail: whether a thumbnail is stored.
+        error: a user-safe sentence for FAILED / CANCELED / EXPIRED, else None (the provider's own
+            ``task_error`` is kept for logs, never shown: it is not guaranteed user-safe).
+        created_at, finished_at: UTC.
+    """
+
+    id: uuid.UUID
+    source_type: str
+    source_id: uuid.UUID
+    version: int
+    status: str
+    progress: int
+    is_active: bool
+    formats: tuple[str, ...]
+    has_thumbnail: bool
+    error: str | None
+    created_at: datetime
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, model: Product3DModel) -> ModelView:
+        """The view of a model row."""
+        source = models3d.Source.of(model)
+        formats = sorted(model.model_files, key=lambda f: (f != "glb", f))
+        return cls(
+            id=model.id, source_type=source.kind, source_id=source.id, version=model.version, status=model.status,
+            progress=model.progress, is_active=model.is_active, formats=tuple(formats),
+            has_thumbnail=bool(model.thumbnail_key), error=_safe_error(model), created_at=model.created_at,
+            finished_at=model.finished_at,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (ids as strings, times ISO 8601)."""
+        return {
+            "id": str(self.id), "source_type": self.source_type, "source_id": str(self.source_id),
+            "version": self.version, "status": self.status, "progress": self.progress, "is_active": self.is_active,
+            "formats": list(self.formats), "has_thumbnail": self.has_thumbnail, "error": self.error,
+            "created_at": self.created_at.isoformat() if self.created_at else None,
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+        }
+
+
+def _safe_error(model: Product3DModel) -> str | None:
+    if model.status == ModelStatus.EXPIRED.value:
+        return "The 3D service did not answer in time."
+    if model.status == ModelStatus.FAILED.value:
+        return "The 3D service could not make this model."
+    if model.status == ModelStatus.CANCELED.value:
+        return "The 3D task was canceled."
+    return None
+
+
+def model_provider(name: str) -> ModelProvider:
+    """The provider that finishes tasks of provider ``name`` (``meshy`` | ``offline``): the configured 3D
+    provider (``providers.registry.get_providers().model``). Tests replace this function."""
+    from genpire_app.backend.providers.registry import get_providers
+
+    return get_providers().model  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------------------------------------ webhook
+
+
+def check_secret(secret: str) -> None:
+    """Compare the URL's secret with ``settings.meshy_webhook_secret_value()`` in constant time.
+
+    Raises:
+        WrongSecret: when they differ (also for an empty secret).
+    """
+    expected = get_settings().meshy_webhook_secret_value().encode()
+    if not secret or not hmac.compare_digest(secret.encode("utf-8", "replace"), expected):
+        raise WrongSecret()
+
+
+def _hint(payload: Any) -> ModelTask:
+    try:
+        return parse_task(payload, kind=MULTI_IMAGE)  # the kind is a placeholder: the row's kind is used to re-fetch
+    except (ValueError, TypeError) as err:
+        raise InvalidPayload(f"not a 3D task object: {err}") from None
+
+
+def record_event(source: str, external_id: str, payload: dict[str, Any]) -> uuid.UUID:
+    """Record one delivery in ``external_events`` once (``UNIQUE(source, external_id)``: a duplicate inserts
+    nothing) and return the id of its row (the existing one for a duplicate). DESIGN.md §8."""
+    with write_session() as s:
+        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+        s.execute(
+            insert(ExternalEvent)
+            .values(id=uuid.uuid4(), source=source, external_id=external_id[:300], received_at=utcnow(),
+                    payload=payload)
+            .on_conflict_do_nothing(index_elements=["source", "external_id"])
+        )
+        return s.exec(
+            select(ExternalEvent.id).where(ExternalEvent.source == source, ExternalEvent.external_id == external_id[:300])
+        ).one()
+
+
+async def handle_delivery(secret: str, payload: dict[str, Any]) -> str:
+    """Handle one Meshy webhook delivery (issue 8 item 4; DESIGN.md §8). Returns ``"ok"``.
+
+    Checks the secret, records the delivery (source ``meshy``, external id ``"<task id>:<status>:<progress>"``;
+    a duplicate is recorded once and still processed, idempotently), finds the model of the task, re-fetches
+    the task from the provider (the payload is never trusted) and :func:`apply`\\ s it.
+
+    Raises:
+        WrongSecret: wrong secret (404). InvalidPayload: no task id or an unknown status (400).
+        UnknownTask: no model has this task id (404; Meshy retries). ProviderError: the re-fetch or a
+        download failed (the route answers 503 so the delivery is retried).
+    """
+    check_secret(secret)
+    hint = _hint(payload)
+    model = await asyncio.to_thread(models3d.find_by_task, hint.id)
+    if model is None:
+        raise UnknownTask(hint.id)
+    event_id = await asyncio.to_thread(
+        record_event, SOURCE, f"{hint.id}:{hint.status.value}:{hint.progress}", dict(payload)
+    )
+    task = await model_provider(model.provider).get(hint.id, kind=model.task_kind)
+    await apply(model, task, event_id=event_id)
+    return "ok"
+
+
+# -------------------------------------------------------------------------------------------------- apply
+
+
+def _thumbnail_type(data: bytes) -> tuple[str, str] | None:
+    for magic, ext, content_type in _IMAGE_MAGIC:
+        if data.startswith(magic):
+            return ext, content_type
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "webp", "image/webp"
+    return None
+
+
+async def _store_files(model: Product3DModel, task: ModelTask, provider: ModelProvider) -> tuple[dict[str, str], str | None, str | None]:
+    """Download and store the GLB and thumbnail; returns (model_files, thumbnail key, failure reason)."""
+    max_bytes = get_settings().max_model_bytes
+    url = task.model_urls.get("glb")
+    if not url:
+        return {}, None, "the 3D provider returned no GLB file"
+    glb = await provider.download(url, max_bytes=max_bytes)
+    if glb[:4] != b"glTF":
+        return {}, None, "the 3D provider returned a file that is not a GLB"
+    prefix = f"users/{model.user_id}/models/{model.id}"
+    storage = get_storage()
+    glb_key = content_key(prefix, "model", glb, "glb")
+    await storage.put(glb_key, glb, "model/gltf-binary")
+    thumbnail_key = None
+    if task.thumbnail_url:
+        try:
+            image = await provider.download(task.thumbnail_url, max_bytes=max_bytes)
+        except Exception:  # noqa: BLE001 - a missing preview never fails a finished model
+            log.warning("thumbnail of 3D task %s could not be downloaded", task.id, exc_info=True)
+            image = b""
+        kind = _thumbnail_type(image)
+        if kind is not None:
+            thumbnail_key = content_key(prefix, "thumbnail", image, kind[0])
+            await storage.put(thumbnail_key, image, kind[1])
+    return {"glb": glb_key}, thumbnail_key, None
+
+
+def _source_name(session: Session, model: Product3DModel) -> str:
+    if model.product_id is not None:
+        row = session.get(ProductIdea, model.product_id)
+    else:
+        row = session.get(Collection, model.collection_id)
+    return row.name if row is not None else "your product"
+
+
+def settle(session: Session, transition: models3d.Transition) -> None:
+    """For the caller whose :func:`models3d.advance` made the model terminal (``became_terminal``): capture
+    (SUCCEEDED: ``prices.model_3d``, at most the hold) or release the hold, and notify the owner, in the
+    caller's transaction. Does nothing for any other transition. DESIGN.md §5, §12."""
+    if not transition.became_terminal:
+        return
+    model = transition.model
+    name = _source_name(session, model)
+    hold = session.get(CreditHold, model.hold_id) if model.hold_id else None
+    if transition.succeeded:
+        if hold is not None:
+            price = get_settings().prices.model_3d
+            credits.capture(hold_id=hold.id, amount=min(price, hold.amount), session=session)
+        notifications.notify(session, user_id=model.user_id, type="model_ready", title="3D model ready",
+                             message=f"Version {model.version} of the 3D model of {name} is ready.", link=GALLERY_LINK)
+        return
+    refund = ""
+    if hold is not None and credits.release(hold_id=hold.id, session=session):
+        refund = f" Your {format_credits(hold.amount)} {'was' if hold.amount == 100 else 'were'} returned."
+    notifications.notify(session, user_id=model.user_id, type="model_failed", title="3D model failed",
+                         message=f"Version {model.version} of the 3D model of {name}: {_safe_error(model)}{refund}",
+                         link=GALLERY_LINK)
+
+
+def _publish(transition: models3d.Transition) -> None:
+    model = transition.model
+    topics = [Topic.PRODUCT] + ([Topic.BALANCE, Topic.NOTIFICATIONS] if transition.became_terminal else [])
+    push.publish(model.user_id, *topics, product_id=model.product_id or model.collection_id, status=model.status)
+
+
+def _submit_exports(model: Product3DModel) -> None:
+    try:
+        from genpire_app.backend.services import model_generation
+
+        model_generation.submit_exports(user_id=model.user_id, model_id=model.id)
+    except Exception:  # noqa: BLE001 - the model is stored; exports can be asked for again
+        log.exception("exports of 3D model %s could not be queued", model.id)
+
+
+async def apply(model: Product3DModel, task: ModelTask, *, event_id: uuid.UUID | None = None) -> models3d.Transition:
+    """Apply the provider's (re-fetched, trusted) ``task`` to ``model``; see the module docstring.
+
+    ``event_id``: the ``external_events`` row of the delivery, marked handled in the same transaction.
+    A late or duplicate task state changes nothing (``changed`` False); a SUCCEEDED task whose GLB is
+    missing or not a GLB fails the model (hold released).
+
+    Raises:
+        ProviderError: a download failed (nothing was written; a retry or the status check tries again).
+    """
+    status, error = task.status.value, task.task_error
+    files: dict[str, str] | None = None
+    thumbnail: str | None = None
+    if status == ModelStatus.SUCCEEDED.value and model.status not in TERMINAL_STATUSES:
+        files, thumbnail, failure = await _store_files(model, task, model_provider(model.provider))
+        if failure:
+            log.warning("3D task %s of model %s: %s", task.id, model.id, failure)
+            status, error, files = ModelStatus.FAILED.value, failure, None
+
+    def commit() -> models3d.Transition:
+        with write_session() as s:
+            moved = models3d.advance(
+                model.id, status=status, progress=task.progress, model_files=files, thumbnail_key=thumbnail,
+                task_error=error if status != ModelStatus.SUCCEEDED.value else None, session=s,
+            )
+            settle(s, moved)
+            if event_id is not None:
+                s.execute(update(ExternalEvent).where(ExternalEvent.id == event_id, ExternalEvent.handled_at.is_(None))
+                          .values(handled_at=utcnow()))
+            return moved
+
+    moved = await asyncio.to_thread(commit)
+    if moved.changed:
+        _publish(moved)
+    if moved.succeeded:
+        await asyncio.to_thread(_submit_exports, moved.model)
+    return moved
+
+
+# ----------------------------------------------------------------------------------- status check, expiry
+
+
+async def check_status(user_id: int, model_id: uuid.UUID) -> ModelView:
+    """The "Check Generation Status" button (issue 8 item 5): re-fetch the user's task and apply it, for
+    when a webhook was missed. A finished model, or one whose task the provider has not accepted yet, is
+    returned as stored.
+
+    Raises:
+        models3d.NotFound: missing or another user's model (404). ProviderError: the re-fetch failed.
+    """
+    model = await asyncio.to_thread(models3d.get_owned, user_id, model_id)
+    if model.status in TERMINAL_STATUSES or not model.provider_task_id:
+        return ModelView.of(model)
+    task = await model_provider(model.provider).get(model.provider_task_id, kind=model.task_kind)
+    return ModelView.of((await apply(model, task)).model)
+
+
+def expire_due(now: datetime | None = None) -> int:
+    """Expire every open task older than ``settings.model_task_expire_seconds`` (default 1 h; issue 8 item 3):
+    EXPIRED, hold released, "3D model failed" notification, push. Returns how many were expired.
+
+    ``models3d.expire_stale`` commits the status first; the release follows in its own transaction (exactly
+    once: ``credits.release`` is conditional). A crash in between leaves a pending hold that the ledger
+    sweep releases at its ``expires_at``.
+    """
+    now = now or utcnow()
+    expired = models3d.expire_stale(now, timedelta(seconds=get_settings().model_task_expire_seconds))
+    for model in expired:
+        transition = models3d.Transition(model=model, changed=True, became_terminal=True, succeeded=False)
+        with write_session() as s:
+            settle(s, transition)
+        _publish(transition)
+    return len(expired)
+
+
+def list_events(source: str = SOURCE) -> list[ExternalEvent]:
+    """Every recorded delivery of ``source``, oldest first (tests and support)."""
+    with read_session() as s:
+        return list(s.exec(select(ExternalEvent).where(ExternalEvent.source == source)
+                           .order_by(ExternalEvent.received_at)).all())
+
+
+__all__ = [
+    "InvalidPayload", "ModelView", "UnknownTask", "WrongSecret", "apply", "check_secret", "check_status",
+    "expire_due", "handle_delivery", "list_events", "model_provider", "record_event", "settle",
+]
