@@ -154,7 +154,7 @@ async def test_every_response_gets_the_security_headers_and_a_csp_with_the_build
     assert csp["base-uri"] == "'self'" and csp["form-action"] == "'self'"
     assert csp["style-src"] == "'self' 'unsafe-inline'"
     assert csp["img-src"] == "'self' data: blob:" and csp["font-src"] == "'self' data:"
-    assert csp["connect-src"].split() == ["'self'", ORIGIN, "ws://app.test:3000", "http://localhost:3000",
+    assert csp["connect-src"].split() == ["'self'", "blob:", ORIGIN, "ws://app.test:3000", "http://localhost:3000",
                                           "ws://localhost:3000"]
     sources = csp["script-src"].split()
     assert sources[:2] == ["'self'", "'unsafe-eval'"]

@@ -19,8 +19,12 @@ The policy (one string, same for every response):
 - ``style-src 'self' 'unsafe-inline'``: Radix Themes and emotion inject ``<style>`` elements and
   ``style=`` attributes at run time.
 - ``img-src 'self' data: blob:`` (previews, canvas exports); ``font-src 'self' data:``.
-- ``connect-src 'self'`` plus each allowed origin and its websocket form (``http://h`` -> ``ws://h``,
+- ``connect-src 'self' blob:`` plus each allowed origin and its websocket form (``http://h`` -> ``ws://h``,
   ``https://h`` -> ``wss://h``): Reflex's event socket and uploads.
+  **Why blob:** (issue 8 item 7, the 3D viewer): three.js, inside ``<model-viewer>``, turns the textures
+  embedded in a GLB into ``blob:`` URLs and *fetches* them (ImageBitmapLoader); without ``blob:`` every
+  texture is refused and the model renders untextured grey (bench/viewer_render.py shows the violation).
+  A ``blob:`` URL can only be minted by script already running on our page, so this opens no new origin.
 
 The hashes are computed once per process, at the first response (a few dozen small files, milliseconds),
 and cached: the build does not change under a running server (``reflex run --env prod`` builds first).
@@ -110,7 +114,7 @@ def build_policy(origins: list[str], script_hashes: list[str]) -> str:
         origins: the allowed public origins (``Settings.origins``).
         script_hashes: ``'sha256-...'`` sources of the inline scripts.
     """
-    connect = ["'self'"]
+    connect = ["'self'", "blob:"]  # blob: textures of GLBs in the 3D viewer (module docstring)
     for origin in origins:
         for source in (origin, websocket_origin(origin)):
             if source not in connect:
