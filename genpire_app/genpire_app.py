@@ -18,11 +18,13 @@ from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
 from genpire_app.pages.email_links import add_pages as add_email_link_pages
 from genpire_app.pages.landing import landing_page
+from genpire_app.pages.models3d_gallery import models3d_gallery_page
 from genpire_app.pages.techpack import techpack_page
 from genpire_app.state.account import AccountState
 from genpire_app.state.activity import ActivityState
 from genpire_app.state.auth import AuthState
 from genpire_app.state.dashboard import DashboardState
+from genpire_app.state.models3d_gallery import GalleryState
 from genpire_app.state.ai_designer import DesignerState
 from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
@@ -43,6 +45,7 @@ app.add_page(signup_page, route="/signup", title="Sign up · Genpire", on_load=A
 app.add_page(login_page, route="/login", title="Sign in · Genpire", on_load=AuthState.open_form)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Genpire", on_load=DashboardState.load)
 app.add_page(ai_designer_page, route="/ai-designer", title="AI Designer · Genpire", on_load=DesignerState.load)
+app.add_page(models3d_gallery_page, route="/3d-models", title="3D models · Genpire", on_load=GalleryState.load)
 app.add_page(account_page, route="/account", title="Account · Genpire", on_load=AccountState.load)
 app.add_page(activity_page, route="/activity", title="Activity · Genpire", on_load=ActivityState.load)
 app.add_page(techpack_page, route="/techpacks/[techpack_id]", title="Tech pack · Genpire", on_load=TechPackState.load)

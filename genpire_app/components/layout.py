@@ -144,6 +144,7 @@ def header() -> rx.Component:
             brand(),
             rx.hstack(
                 rx.link("Dashboard", href="/dashboard", size="2", weight="medium", color=rx.color("gray", 11)),
+                rx.link("3D models", href="/3d-models", size="2", weight="medium", color=rx.color("gray", 11)),
                 rx.link("Activity", href="/activity", size="2", weight="medium", color=rx.color("gray", 11)),
                 rx.link("Account", href="/account", size="2", weight="medium", color=rx.color("gray", 11)),
                 display=["none", "none", "flex"],
@@ -166,6 +167,7 @@ def header() -> rx.Component:
                     rx.box(rx.text(SessionState.user_email, size="1", color=rx.color("gray", 11)), padding="4px 8px"),
                     rx.menu.separator(),
                     rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
+                    rx.menu.item("3D models", on_select=rx.redirect("/3d-models")),
                     rx.menu.item("Activity", on_select=rx.redirect("/activity")),
                     rx.menu.item("Account", on_select=rx.redirect("/account")),
                     rx.menu.separator(),

@@ -47,6 +47,7 @@ from __future__ import annotations
 from typing import Any
 
 import reflex as rx
+from reflex_base.constants.compiler import MemoizationDisposition, MemoizationMode
 from reflex_base.components.component import field
 from reflex_base.vars.base import Var
 
@@ -107,6 +108,9 @@ class ModelViewer(rx.Component):
     tag = "model-viewer"
     library = None
     _is_tag_in_global_scope = True
+    # Never memoized on its own: a memo component is named after the tag, and "model-viewer" is not a
+    # JavaScript identifier (the enclosing component is memoized instead).
+    _memoization_mode = MemoizationMode(disposition=MemoizationDisposition.NEVER)
     lib_dependencies: list[str] = [MODEL_VIEWER_NPM, THREE_NPM]
 
     src: rx.Var[str] = field(doc="GLB/glTF URL (same origin: the CSP's connect-src).")
