@@ -158,12 +158,19 @@ def enqueue(job_id: uuid.UUID) -> None:
     if _sink is not None:
         _sink(job_id)
         return
+    _send("_actor", str(job_id), "job")
+
+
+def _send(actor_name: str, message: str, what: str) -> None:
+    """Send ``message`` through the module's actor ``actor_name`` (building the broker first); a broker
+    error is logged, not raised: each caller's row stays pending and its sweep sends it again."""
     broker()
-    assert _actor is not None
+    actor = globals()[actor_name]
+    assert actor is not None
     try:
-        _actor.send(str(job_id))
-    except Exception:  # pragma: no cover - broker down: the sweep re-enqueues queued jobs
-        log.warning("could not enqueue job %s", job_id, exc_info=True)
+        actor.send(message)
+    except Exception:  # pragma: no cover - broker down
+        log.warning("could not queue %s %s", what, message, exc_info=True)
 
 
 def set_sink(sink: Callable[[uuid.UUID], None] | None) -> None:
@@ -184,12 +191,7 @@ def send_mail(outbox_id: uuid.UUID) -> None:
         return
     if _sink is not None:
         return
-    broker()
-    assert _mail_actor is not None
-    try:
-        _mail_actor.send(str(outbox_id))
-    except Exception:  # pragma: no cover - broker down: the sweep re-queues pending mail
-        log.warning("could not queue mail %s", outbox_id, exc_info=True)
+    _send("_mail_actor", str(outbox_id), "mail")
 
 
 def set_mail_sink(sink: Callable[[uuid.UUID], None] | None) -> None:
@@ -210,13 +212,7 @@ def send_reconstruct(task_id: str) -> None:
         return
     if _sink is not None:
         return
-    broker()
-    assert _model_actor is not None
-    try:
-        _model_actor.send(task_id)
-    except Exception:  # pragma: no cover - broker down: the 3D expiry sweep releases the hold
-        log.warning("could not queue 3D task %s", task_id, exc_info=True)
-
+    _send("_model_actor", task_id, "3D task")
 
 def set_model_sink(sink: Callable[[str], None] | None) -> None:
     """Send offline 3D task ids to ``sink`` instead of the broker (tests run them with
