@@ -22,9 +22,10 @@ from PIL import Image
 from sqlmodel import select
 
 from genpire_app.backend.config import get_settings
-from genpire_app.backend.db.engine import read_session
+from genpire_app.backend.db import repo
+from genpire_app.backend.db.engine import read_session, write_session
 from genpire_app.backend.db.model3d_models import Product3DModel
-from genpire_app.backend.db.models import CreditHold, Job, as_utc, utcnow
+from genpire_app.backend.db.models import CreditHold, Job, ProductTechPack, as_utc, utcnow
 from genpire_app.backend.exports.mesh_formats import FORMATS
 from genpire_app.backend.jobs import queue
 from genpire_app.backend.jobs.errors import OperationError
@@ -345,6 +346,11 @@ async def test_offline_generation_end_to_end(offline, jobs, make_user):
     glb = await provider.download(task.model_urls["glb"], max_bytes=get_settings().max_model_bytes)
     mesh = trimesh.load(io.BytesIO(glb), file_type="glb", force="mesh")
     assert mesh.is_watertight and len(mesh.faces) > 100
+    # real size: the product's (width, depth, height) mm; glTF is metres, x = width, y = height, z = depth
+    with read_session() as s:
+        width, depth, height = model_generation.product_dimensions_mm(s, pid)
+    assert pending["dimensions_mm"] == [width, depth, height]
+    assert mesh.extents * 1000 == pytest.approx([width, height, depth], rel=0.01)
     thumb = Image.open(io.BytesIO(await provider.download(task.thumbnail_url, max_bytes=10**6)))
     assert thumb.format == "WEBP" and max(thumb.size) <= 256
 
@@ -363,6 +369,27 @@ async def test_offline_generation_end_to_end(offline, jobs, make_user):
     assert unknown.value.status_code == 404
     assert await model_provider.run_task(task_id, transport=httpx.MockTransport(hook), sleep=sleep) is None
     assert len(hook.requests) == 2  # a duplicate message changes nothing
+
+
+async def test_size_comes_from_the_newest_tech_pack_else_the_estimate(model, jobs, make_user):
+    user = make_user()
+    pid = await approved_product(jobs, user)
+    with read_session() as s:
+        [approval] = [a for a in repo.approvals(s, product_id=pid) if a.status in ("approved", "completed")]
+        estimate = approval.extracted_features["estimated_dimensions"]
+        assert model_generation.product_dimensions_mm(s, pid) == (
+            estimate["width_mm"], estimate["depth_mm"], estimate["height_mm"])
+    sizes = [{"size": "One size", "measurements": [{"name": "Width", "value_mm": 82, "tolerance_mm": 1},
+                                                   {"name": "Height", "value_mm": 96, "tolerance_mm": 1},
+                                                   {"name": "Depth", "value_mm": 120, "tolerance_mm": 1}]}]
+    with write_session() as s:
+        s.add(ProductTechPack(product_idea_id=pid, user_id=user, tech_pack_data={"dimensions": sizes}, is_active=True))
+        s.add(ProductTechPack(product_idea_id=pid, user_id=user, tech_pack_data={"dimensions": []}))
+    with read_session() as s:
+        assert model_generation.product_dimensions_mm(s, pid) == (82.0, 120.0, 96.0)
+    done = await generate(jobs, user, pid)
+    assert done.ok, done.message
+    assert model.requests[-1].dimensions_mm == (82.0, 120.0, 96.0)  # sent with the views
 
 
 async def test_offline_failure_is_reported_and_the_webhook_retried(offline, monkeypatch):

@@ -124,11 +124,15 @@ class ModelRequest:
         topology: ``"triangle"`` or ``"quad"`` (``None``: provider default, triangle).
         target_polycount: target polygon count, 100-300,000 (``None``: provider default, 30,000).
         symmetry_mode: ``"off"``, ``"auto"`` or ``"on"`` (``None``: provider default, auto).
+        dimensions_mm: the product's real size ``(width, depth, height)`` in millimetres (its tech pack's
+            Width/Depth/Height), to scale the model to; ``None`` when unknown. Meshy has no such option
+            (its models come at its own scale); the offline provider scales each axis to it.
 
     Raises:
         ValueError: on construction, for 0 or more than 4 images, an image that is neither an https URL nor a
             PNG/JPEG data URI, an unknown topology or symmetry mode, a polycount out of range, a texture
-            prompt over 600 characters, or PBR / a texture prompt without texturing.
+            prompt over 600 characters, PBR / a texture prompt without texturing, or dimensions that are
+            not three positive numbers.
     """
 
     image_urls: tuple[str, ...]
@@ -140,6 +144,7 @@ class ModelRequest:
     topology: str | None = None
     target_polycount: int | None = None
     symmetry_mode: str | None = None
+    dimensions_mm: tuple[float, float, float] | None = None
 
     def __post_init__(self) -> None:
         urls = tuple(self.image_urls)
@@ -159,6 +164,11 @@ class ModelRequest:
             raise ValueError(f"texture_prompt is limited to {MAX_TEXTURE_PROMPT} characters")
         if not self.should_texture and (self.enable_pbr or self.texture_prompt):
             raise ValueError("enable_pbr and texture_prompt need should_texture=True")
+        if self.dimensions_mm is not None:
+            dims = tuple(float(d) for d in self.dimensions_mm)
+            if len(dims) != 3 or min(dims) <= 0:
+                raise ValueError("dimensions_mm must be three positive millimetre values (width, depth, height)")
+            object.__setattr__(self, "dimensions_mm", dims)
 
     @property
     def kind(self) -> TaskKind:

@@ -14,6 +14,10 @@ every other format of ``exports.mesh_formats.FORMATS`` on the queue worker and r
 ``model_files`` (issue 8 item 9: "conversions run on the queue once and are cached in storage").
 
 Collections: a collection's model is made from the views of its first product (``position`` order).
+
+Size: the request carries the product's real size (:func:`product_dimensions_mm`: its newest tech pack's
+Width/Depth/Height, else the dimensions estimated from the approved front view, which seed the tech pack),
+so the offline reconstruction comes out in millimetres that match the tech pack.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from genpire_app.backend.config import get_settings
 from genpire_app.backend.db import repo
 from genpire_app.backend.db.engine import read
 from genpire_app.backend.db.model3d_models import CollectionProduct, Product3DModel
-from genpire_app.backend.db.models import Job, ProductMultiviewRevision
+from genpire_app.backend.db.models import Job, ProductMultiviewRevision, ProductTechPack
 from genpire_app.backend.jobs import runner
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobKind
@@ -65,6 +69,7 @@ class Generate3DPlan(Plan):
     source_type: str = "product"
     revision_id: uuid.UUID | None = None
     input_image_ids: tuple[str, ...] = ()
+    dimensions_mm: tuple[float, float, float] | None = None
 
     def source(self) -> models3d.Source:
         """The model's source (raises ``OperationError`` for an unknown ``source_type``)."""
@@ -129,6 +134,37 @@ def _input_rows(session: Session, product_id: uuid.UUID) -> list[ProductMultivie
     return [rows[v] for v in INPUT_VIEWS]
 
 
+def _tech_pack_size(data: dict) -> tuple[float, float, float] | None:
+    """(width, depth, height) mm from a tech pack's first size with Width, Depth and Height measurements."""
+    for size in data.get("dimensions") or ():
+        values = {str(m.get("name", "")).lower(): m.get("value_mm") for m in size.get("measurements") or ()}
+        dims = tuple(values.get(k) for k in ("width", "depth", "height"))
+        if all(isinstance(v, (int, float)) and v > 0 for v in dims):
+            return tuple(float(v) for v in dims)  # type: ignore[return-value]
+    return None
+
+
+def product_dimensions_mm(session: Session, product_id: uuid.UUID) -> tuple[float, float, float] | None:
+    """The product's real size ``(width, depth, height)`` in millimetres, or None when unknown.
+
+    The newest tech pack (active first) that lists Width, Depth and Height; else the front view's extracted
+    ``estimated_dimensions`` of the approved iteration (seed 000 §3 Phase 3 step 1), which seed the tech
+    pack's measurements.
+    """
+    packs = session.exec(
+        select(ProductTechPack.tech_pack_data).where(ProductTechPack.product_idea_id == product_id)
+        .order_by(ProductTechPack.is_active.desc(), ProductTechPack.created_at.desc())
+    ).all()
+    for data in packs:
+        size = _tech_pack_size(data or {})
+        if size is not None:
+            return size
+    approved = [a for a in repo.approvals(session, product_id=product_id) if a.status in ("approved", "completed")]
+    est = ((approved[-1].extracted_features if approved else None) or {}).get("estimated_dimensions") or {}
+    dims = tuple(est.get(k) for k in ("width_mm", "depth_mm", "height_mm"))
+    return tuple(float(v) for v in dims) if all(isinstance(v, (int, float)) and v > 0 for v in dims) else None  # type: ignore[return-value]
+
+
 def _data_uri(data: bytes, mime: str) -> str:
     """A base64 data URI of a PNG or JPEG (other formats are converted to PNG)."""
     if mime not in ("image/png", "image/jpeg"):
@@ -168,6 +204,7 @@ class Generate3D(Operation[Generate3DPlan, Started]):
             raise OperationError("busy", BUSY_COLLECTION if source.kind == "collection" else BUSY_PRODUCT)
         return plan.model_copy(update={
             "product_id": product_id, "revision_id": rows[0].id, "input_image_ids": tuple(str(r.id) for r in rows),
+            "dimensions_mm": product_dimensions_mm(session, product_id),
         })
 
     def price(self, plan: Generate3DPlan) -> int:
@@ -192,7 +229,7 @@ class Generate3D(Operation[Generate3DPlan, Started]):
         storage = get_storage()
         uris = [_data_uri(await storage.get(r.image_key), mime_of(r.image_key)) for r in rows]  # type: ignore[union-attr]
         provider = get_providers().model
-        request = ModelRequest(image_urls=tuple(uris))
+        request = ModelRequest(image_urls=tuple(uris), dimensions_mm=plan.dimensions_mm)
         task_id = await provider.start(request)
         await ctx.progress("model", "started")
         return Started(task_id=task_id, provider=provider.name, task_kind=request.kind)

@@ -9,7 +9,9 @@ own ``storage://offline-3d/...`` files).
 Tasks live in blob storage, no table: ``offline-3d/<task id>/`` holds
 
 * ``task.json``: ``{"id", "kind", "status", "progress", "model_urls", "thumbnail_url", "task_error",
-  "created_at", "started_at", "finished_at", "inputs"}`` (times in ms since the epoch, progress in percent);
+  "created_at", "started_at", "finished_at", "inputs", "dimensions_mm"}`` (times in ms since the epoch,
+  progress in percent; ``dimensions_mm`` the request's ``(width, depth, height)`` or null: the model is
+  scaled to it, else to proportions only);
 * ``input-<i>.<png|jpg>``: the request's images. **Order**: :class:`~..model3d.ModelRequest` carries no
   view names, so image ``i`` is view :data:`VIEW_ORDER[i] <VIEW_ORDER>` — front, back, side, top (the
   order ``services.model_generation`` sends). The reconstruction needs front, side and top, so a request
@@ -179,6 +181,7 @@ class OfflineModelProvider:
             "id": task_id, "kind": request.kind, "status": ModelTaskStatus.PENDING.value, "progress": 0,
             "model_urls": {}, "thumbnail_url": None, "task_error": None, "created_at": _now_ms(),
             "started_at": 0, "finished_at": 0, "inputs": inputs,
+            "dimensions_mm": list(request.dimensions_mm) if request.dimensions_mm else None,
         })
         queue.send_reconstruct(task_id)
         return task_id
@@ -223,7 +226,9 @@ async def _reconstruct(task: dict[str, Any], set_progress: Callable[[int], None]
     storage = get_storage()
     views = {item["view"]: await storage.get(item["key"]) for item in task.get("inputs", [])}
     resolution = get_settings().offline_3d_resolution
-    result = await asyncio.to_thread(reconstruct, views, dimensions_mm=None, resolution=resolution,
+    dims = task.get("dimensions_mm")
+    result = await asyncio.to_thread(reconstruct, views, dimensions_mm=tuple(dims) if dims else None,
+                                     resolution=resolution,
                                      progress=set_progress)
     thumb = await asyncio.to_thread(imaging.make_thumbnail, views["front"], THUMBNAIL_PX)
     return result.glb, thumb
