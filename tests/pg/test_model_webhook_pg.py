@@ -1,6 +1,7 @@
-"""Meshy webhook on PostgreSQL (issue 8 item 4; DESIGN.md §8, §11): the schema from Alembic, the same delivery
+"""Meshy webhook on PostgreSQL (issue 8 items 3-4; DESIGN.md §8, §11): the schema from Alembic, the same delivery
 again and again, and deliveries racing from 8 threads under READ COMMITTED capture the hold exactly once and
-record the delivery once."""
+record the delivery once; expiry sweeps that ask the provider first settle a stale model's hold exactly once
+even when they race each other and deliveries."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from sqlalchemy import text
 from genpire_app.backend.config import get_settings
 
 from genpire_app.backend.db.engine import read_session
-from genpire_app.backend.services import credits, model_webhook, models3d
+from genpire_app.backend.jobs import sweep
+from genpire_app.backend.providers.base import ProviderError
+from genpire_app.backend.services import credits, model_expiry, model_webhook, models3d
 from tests.services import test_model_webhook as helpers
 from tests.services.test_models3d import race
 
@@ -63,9 +66,64 @@ def test_concurrent_failures_and_expiry_release_once(make_user, monkeypatch):
 
     def go(i: int):
         if i % 2:
-            return model_webhook.expire_due(late)
+            return model_expiry.expire_due(late)
         return helpers.deliver(model.provider_task_id, "FAILED", 10)
 
     race(8, go)
     assert helpers.ledger(model.hold_id, "release") == 1 and credits.balance(user_id=user) == 2000
     assert len(helpers.notes(user, "model_failed")) == 1
+
+
+# ------------------------------------------------------------- expiry asks the provider first (issue 8 item 3)
+
+
+def test_a_stale_model_the_provider_finished_is_captured_once_by_racing_sweeps_and_deliveries(make_user, monkeypatch):
+    provider, recorder = helpers.install_fakes(monkeypatch)
+    user = make_user(credits=2000)
+    model = helpers.new_model(user)
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)  # its webhook was lost
+    late = helpers.late(model)
+
+    def go(i: int):
+        if i % 2:
+            return model_expiry.expire_due(late)
+        return helpers.deliver(model.provider_task_id, "SUCCEEDED", 100)
+
+    outcomes = race(8, go)
+    assert [o for i, o in enumerate(outcomes) if i % 2] == [0, 0, 0, 0]  # nothing expired
+    row = models3d.get_owned(user, model.id)
+    assert row.status == "SUCCEEDED" and row.is_active
+    assert helpers.ledger(model.hold_id, "capture") == 1 and helpers.ledger(model.hold_id, "release") == 0
+    assert credits.balance(user_id=user) == 1000 and credits.ledger_sum(user_id=user) == 1000
+    assert len(helpers.notes(user, "model_ready")) == 1 and helpers.notes(user, "model_failed") == []
+    assert len(recorder.exports) == 1
+    for _ in range(2):  # later sweeps change nothing more
+        assert sweep.recovery_sweep(now=late + timedelta(hours=1))["expired_models"] == 0
+    assert helpers.ledger(model.hold_id, "capture") == 1 and credits.balance(user_id=user) == 1000
+
+
+def test_a_stale_model_still_in_progress_is_expired_once_by_racing_sweeps(make_user, monkeypatch):
+    provider, _ = helpers.install_fakes(monkeypatch)
+    user = make_user(credits=2000)
+    model = helpers.new_model(user)
+    provider.report(model.provider_task_id, "IN_PROGRESS", 70)
+    late = helpers.late(model)
+    assert sum(race(8, lambda i: model_expiry.expire_due(late))) == 1
+    assert models3d.get_owned(user, model.id).status == "EXPIRED"
+    assert helpers.ledger(model.hold_id, "release") == 1 and helpers.ledger(model.hold_id, "capture") == 0
+    assert credits.balance(user_id=user) == 2000 and credits.ledger_sum(user_id=user) == 2000
+    assert len(helpers.notes(user, "model_failed")) == 1
+    assert sweep.recovery_sweep(now=late + timedelta(hours=1))["expired_models"] == 0
+    assert helpers.ledger(model.hold_id, "release") == 1
+
+
+def test_a_provider_error_expires_the_stale_model(make_user, monkeypatch):
+    provider, _ = helpers.install_fakes(monkeypatch)
+    user = make_user(credits=2000)
+    model = helpers.new_model(user)
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)
+    provider.get_error = ProviderError("The 3D service is busy right now.", provider="meshy", retryable=True,
+                                       status_code=503)
+    assert model_expiry.expire_due(helpers.late(model)) == 1
+    assert models3d.get_owned(user, model.id).status == "EXPIRED" and credits.balance(user_id=user) == 2000
+    assert helpers.ledger(model.hold_id, "release") == 1 and helpers.ledger(model.hold_id, "capture") == 0

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import func, select
@@ -19,7 +19,7 @@ from genpire_app.backend.db.models import CreditLedgerEntry, Notification, utcno
 from genpire_app.backend.jobs import push, sweep
 from genpire_app.backend.providers.base import ProviderError
 from genpire_app.backend.providers.model3d import ModelTask, ModelTaskStatus
-from genpire_app.backend.services import credits, model_webhook, models3d
+from genpire_app.backend.services import credits, model_expiry, model_webhook, models3d
 from genpire_app.backend.services.models3d import NotFound, Source
 from genpire_app.backend.storage import get_storage
 from tests.services.test_models3d import new_product, race
@@ -40,6 +40,9 @@ class FakeModelProvider:
         self.files = {GLB_URL: GLB, PNG_URL: PNG}
         self.gets: list[tuple[str, str]] = []
         self.downloads: list[tuple[str, int]] = []
+        self.names: list[str] = []  # the names ``model_webhook.model_provider`` was asked for
+        self.get_error: Exception | None = None  # raised by every ``get`` when set
+        self.get_delay = 0.0  # seconds each ``get`` waits first (a slow provider)
 
     def report(self, task_id: str, status: str, progress: int = 0, *, glb: bool = True) -> None:
         succeeded = status == "SUCCEEDED"
@@ -55,6 +58,10 @@ class FakeModelProvider:
 
     async def get(self, task_id: str, *, kind: str) -> ModelTask:
         self.gets.append((task_id, kind))
+        if self.get_delay:
+            await asyncio.sleep(self.get_delay)
+        if self.get_error is not None:
+            raise self.get_error
         if task_id not in self.tasks:
             raise ProviderError("no such task", provider="meshy", status_code=404)
         return self.tasks[task_id]
@@ -78,16 +85,28 @@ class Recorder:
         self.exports.append((user_id, model_id))
 
 
-def install_fakes(monkeypatch) -> tuple[FakeModelProvider, Recorder]:
-    """Fake provider, recording push channel and a fake ``model_generation`` (also for tests/pg)."""
-    provider, recorder = FakeModelProvider(), Recorder()
-    monkeypatch.setattr(model_webhook, "model_provider", lambda name: provider)
+def install_recorder(monkeypatch) -> Recorder:
+    """Recording push channel and a fake ``model_generation``; the real ``model_provider`` stays."""
+    recorder = Recorder()
     fake_generation = type(sys)("model_generation")
     fake_generation.submit_exports = recorder.submit_exports
     monkeypatch.setitem(sys.modules, "genpire_app.backend.services.model_generation", fake_generation)
     monkeypatch.setattr(services_pkg, "model_generation", fake_generation, raising=False)
     monkeypatch.setattr(push, "_channel", recorder)  # restored after the test
-    return provider, recorder
+    return recorder
+
+
+def install_fakes(monkeypatch) -> tuple[FakeModelProvider, Recorder]:
+    """Fake provider (``model_webhook.model_provider`` returns it for every name and records the names),
+    recording push channel and a fake ``model_generation`` (also for tests/pg)."""
+    provider = FakeModelProvider()
+
+    def model_provider(name: str) -> FakeModelProvider:
+        provider.names.append(name)
+        return provider
+
+    monkeypatch.setattr(model_webhook, "model_provider", model_provider)
+    return provider, install_recorder(monkeypatch)
 
 
 @pytest.fixture
@@ -95,15 +114,15 @@ def fakes(app_env, monkeypatch):
     return install_fakes(monkeypatch)
 
 
-def new_model(user_id: int, task_id: str | None = None):
-    """A PENDING model of a new product with a 10-credit hold and a Meshy task id; returns the row."""
+def new_model(user_id: int, task_id: str | None = None, *, provider: str = "meshy"):
+    """A PENDING model of a new product with a 10-credit hold and a task id of ``provider``; returns the row."""
     product = new_product(user_id)
     price = get_settings().prices.model_3d
     hold = credits.reserve(user_id=user_id, amount=price, operation="model_3d", key=f"model3d:{uuid.uuid4().hex}",
                            ttl_seconds=get_settings().model_task_expire_seconds + 600)
     with write_session() as s:
         model = models3d.create_version(s, user_id=user_id, source=Source.product(product), revision_id=None,
-                                        input_image_ids=[], provider="meshy", hold_id=hold.id, task_kind=KIND)
+                                        input_image_ids=[], provider=provider, hold_id=hold.id, task_kind=KIND)
     models3d.attach_task(model.id, provider_task_id=task_id or f"task-{uuid.uuid4().hex[:12]}")
     return models3d.get_owned(user_id, model.id)
 
@@ -309,15 +328,17 @@ def test_expiry_releases_after_the_configured_time(make_user, fakes, monkeypatch
     assert credits.balance(user_id=user) == 0
     limit = get_settings().model_task_expire_seconds
     start = models3d.get_owned(user, model.id).created_at
-    assert model_webhook.expire_due(start + timedelta(seconds=limit - 60)) == 0
+    assert model_expiry.expire_due(start + timedelta(seconds=limit - 60)) == 0
     assert models3d.get_owned(user, model.id).status == "PENDING"
-    assert model_webhook.expire_due(start + timedelta(seconds=limit + 1)) == 1
+    assert provider.gets == [(done.provider_task_id, KIND)]  # the webhook's only: not the model under the limit
+    assert model_expiry.expire_due(start + timedelta(seconds=limit + 1)) == 1  # the provider: 404
+    assert provider.gets[1:] == [(model.provider_task_id, KIND)]
     row = models3d.get_owned(user, model.id)
     assert row.status == "EXPIRED" and credits.balance(user_id=user) == 1000
     assert ledger(model.hold_id, "release") == 1 and models3d.get_owned(user, done.id).status == "SUCCEEDED"
     assert [n.title for n in notes(user, "model_failed")] == ["3D model failed"]
     assert push.Topic.BALANCE in recorder.events[-1].topics
-    assert model_webhook.expire_due(start + timedelta(seconds=limit * 2)) == 0  # once
+    assert model_expiry.expire_due(start + timedelta(seconds=limit * 2)) == 0  # once
     # A webhook arriving after the expiry changes nothing.
     provider.report(model.provider_task_id, "SUCCEEDED", 100)
     deliver(model.provider_task_id, "SUCCEEDED", 100)
@@ -332,3 +353,282 @@ def test_the_recovery_sweep_expires_models(make_user, fakes, monkeypatch):
     report = sweep.recovery_sweep(now=utcnow() + timedelta(seconds=121))
     assert report["expired_models"] == 1
     assert models3d.get_owned(user, model.id).status == "EXPIRED" and credits.balance(user_id=user) == 2000
+
+
+# ------------------------------------------------------------------- expiry asks the provider first (issue 8 item 3)
+
+
+def late(model) -> datetime:
+    """A moment just past the expiry limit of ``model``."""
+    return model.created_at + timedelta(seconds=get_settings().model_task_expire_seconds + 1)
+
+
+def test_a_stale_model_the_provider_finished_is_captured_once_not_expired(make_user, fakes):
+    provider, recorder = fakes
+    user = make_user(credits=2000)
+    model = new_model(user)
+    assert credits.balance(user_id=user) == 1000
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)  # the webhook of this result was lost
+    assert model_expiry.expire_due(late(model)) == 0
+    row = models3d.get_owned(user, model.id)
+    assert (row.status, row.progress, row.is_active) == ("SUCCEEDED", 100, True)
+    assert asyncio.run(get_storage().get(row.model_files["glb"])) == GLB
+    assert provider.gets == [(model.provider_task_id, KIND)] and provider.names[0] == "meshy"
+    assert credits.balance(user_id=user) == 1000 and credits.get_hold(model.hold_id).status == "captured"
+    assert ledger(model.hold_id, "capture") == 1 and ledger(model.hold_id, "release") == 0
+    assert credits.ledger_sum(user_id=user) == credits.balance(user_id=user)
+    assert len(notes(user, "model_ready")) == 1 and notes(user, "model_failed") == []
+    assert recorder.exports == [(user, model.id)]
+    # Sweeping again (and a late webhook) changes nothing more, and asks nothing: the model is finished.
+    published = len(recorder.events)
+    for _ in range(2):
+        assert sweep.recovery_sweep(now=late(model) + timedelta(hours=1))["expired_models"] == 0
+    deliver(model.provider_task_id, "SUCCEEDED", 100)
+    assert models3d.get_owned(user, model.id).status == "SUCCEEDED" and credits.balance(user_id=user) == 1000
+    assert ledger(model.hold_id, "capture") == 1 and len(notes(user, "model_ready")) == 1
+    assert len(provider.gets) == 2 and len(recorder.exports) == 1  # only the webhook re-fetched
+    assert len(recorder.events) == published
+
+
+def test_a_stale_model_the_provider_failed_is_failed_and_released_once(make_user, fakes):
+    provider, _ = fakes
+    user = make_user(credits=2000)
+    model = new_model(user)
+    provider.report(model.provider_task_id, "FAILED", 30)
+    assert model_expiry.expire_due(late(model)) == 0
+    row = models3d.get_owned(user, model.id)
+    assert row.status == "FAILED" and row.task_error == "internal server error"
+    assert credits.balance(user_id=user) == 2000 and ledger(model.hold_id, "release") == 1
+    assert model_expiry.expire_due(late(model) + timedelta(hours=1)) == 0
+    assert ledger(model.hold_id, "release") == 1 and len(notes(user, "model_failed")) == 1
+
+
+def test_a_stale_model_still_in_progress_is_expired_and_released(make_user, fakes):
+    provider, recorder = fakes
+    user = make_user(credits=2000)
+    model = new_model(user)
+    provider.report(model.provider_task_id, "IN_PROGRESS", 80)
+    report = sweep.recovery_sweep(now=late(model))
+    assert report["expired_models"] == 1
+    row = models3d.get_owned(user, model.id)
+    assert row.status == "EXPIRED" and "IN_PROGRESS" in row.task_error and row.progress == 0
+    assert credits.balance(user_id=user) == 2000 and credits.get_hold(model.hold_id).status == "released"
+    assert ledger(model.hold_id, "release") == 1 and ledger(model.hold_id, "capture") == 0
+    failed = notes(user, "model_failed")
+    assert len(failed) == 1 and "did not answer in time" in failed[0].message
+    assert push.Topic.BALANCE in recorder.events[-1].topics
+    # A second pass changes nothing and asks nothing; the provider finishing afterwards changes nothing.
+    gets = len(provider.gets)
+    assert sweep.recovery_sweep(now=late(model) + timedelta(hours=1))["expired_models"] == 0
+    assert len(provider.gets) == gets
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)
+    deliver(model.provider_task_id, "SUCCEEDED", 100)
+    assert models3d.get_owned(user, model.id).status == "EXPIRED" and credits.balance(user_id=user) == 2000
+    assert ledger(model.hold_id, "release") == 1 and ledger(model.hold_id, "capture") == 0
+
+
+@pytest.mark.parametrize("error", [
+    ProviderError("The 3D service is busy right now.", provider="meshy", retryable=True, status_code=503),
+    ProviderError("The 3D generation task was not found.", provider="meshy", status_code=404),
+    ValueError("malformed 3D task id"),
+    RuntimeError("a bug in the provider"),
+])
+def test_a_provider_error_expires_the_model(make_user, fakes, error):
+    provider, _ = fakes
+    user = make_user(credits=2000)
+    model = new_model(user)
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)
+    provider.get_error = error
+    assert model_expiry.expire_due(late(model)) == 1
+    assert models3d.get_owned(user, model.id).status == "EXPIRED" and credits.balance(user_id=user) == 2000
+    assert ledger(model.hold_id, "release") == 1 and ledger(model.hold_id, "capture") == 0
+    assert model_expiry.expire_due(late(model)) == 0 and ledger(model.hold_id, "release") == 1
+
+
+def test_a_slow_provider_is_cut_short_and_the_model_expires(make_user, fakes, monkeypatch):
+    provider, _ = fakes
+    monkeypatch.setattr(model_expiry, "EXPIRY_GET_TIMEOUT_S", 0.05)
+    user = make_user(credits=5000)
+    models = [new_model(user) for _ in range(3)]
+    for m in models:
+        provider.report(m.provider_task_id, "SUCCEEDED", 100)
+    provider.get_delay = 30.0  # seconds
+    began = utcnow()
+    assert model_expiry.expire_due(late(models[-1])) == 3
+    assert (utcnow() - began).total_seconds() < 5
+    assert {models3d.get_owned(user, m.id).status for m in models} == {"EXPIRED"}
+    assert credits.balance(user_id=user) == 5000 and provider.downloads == []  # all three holds released
+
+
+def test_a_finished_task_whose_files_cannot_be_copied_expires(make_user, fakes, monkeypatch):
+    provider, _ = fakes
+    user = make_user(credits=2000)
+    model = new_model(user)
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)
+
+    async def broken(url, *, max_bytes):
+        raise ProviderError("The 3D model file could not be downloaded.", provider="meshy", retryable=True)
+
+    provider.download = broken  # type: ignore[method-assign]
+    assert model_expiry.expire_due(late(model)) == 1
+    row = models3d.get_owned(user, model.id)
+    assert row.status == "EXPIRED" and "SUCCEEDED" in row.task_error and row.model_files == {}
+    assert credits.balance(user_id=user) == 2000 and ledger(model.hold_id, "capture") == 0
+
+
+def test_a_hanging_download_is_bounded(make_user, fakes, monkeypatch):
+    provider, _ = fakes
+    monkeypatch.setattr(model_expiry, "EXPIRY_DOWNLOAD_TIMEOUT_S", 0.05)
+    user = make_user(credits=2000)
+    model = new_model(user)
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)
+
+    async def hanging(url, *, max_bytes):
+        await asyncio.sleep(30)
+
+    provider.download = hanging  # type: ignore[method-assign]
+    began = utcnow()
+    assert model_expiry.expire_due(late(model)) == 1
+    assert (utcnow() - began).total_seconds() < 5
+    assert models3d.get_owned(user, model.id).status == "EXPIRED" and credits.balance(user_id=user) == 2000
+
+
+def test_at_most_a_batch_of_the_oldest_stale_models_per_pass(make_user, fakes, monkeypatch):
+    provider, _ = fakes
+    monkeypatch.setattr(model_expiry, "EXPIRY_BATCH", 2)
+    user = make_user(credits=5000)
+    models = [new_model(user) for _ in range(3)]
+    for m in models:
+        provider.report(m.provider_task_id, "IN_PROGRESS", 10)
+    now = late(models[-1])
+    assert model_expiry.expire_due(now) == 2
+    assert [models3d.get_owned(user, m.id).status for m in models] == ["EXPIRED", "EXPIRED", "PENDING"]
+    assert [t for t, _ in provider.gets] == [m.provider_task_id for m in models[:2]]  # oldest first
+    assert model_expiry.expire_due(now) == 1 and model_expiry.expire_due(now) == 0
+    assert {models3d.get_owned(user, m.id).status for m in models} == {"EXPIRED"}
+    assert len(provider.gets) == 3 and credits.balance(user_id=user) == 5000
+
+
+def test_a_model_without_a_task_id_expires_without_asking(make_user, fakes):
+    provider, _ = fakes
+    user = make_user(credits=2000)
+    product = new_product(user)
+    hold = credits.reserve(user_id=user, amount=get_settings().prices.model_3d, operation="model_3d",
+                           key=f"model3d:{uuid.uuid4().hex}", ttl_seconds=7200)
+    with write_session() as s:
+        model = models3d.create_version(s, user_id=user, source=Source.product(product), revision_id=None,
+                                        input_image_ids=[], provider="meshy", hold_id=hold.id, task_kind=KIND)
+    assert model_expiry.expire_due(late(model)) == 1
+    assert provider.gets == [] and models3d.get_owned(user, model.id).status == "EXPIRED"
+    assert credits.balance(user_id=user) == 2000
+
+
+def test_expire_due_also_works_under_a_running_event_loop(make_user, fakes):
+    provider, _ = fakes
+    user = make_user(credits=2000)
+    model = new_model(user)
+    provider.report(model.provider_task_id, "SUCCEEDED", 100)
+
+    async def inside_a_loop() -> int:
+        return model_expiry.expire_due(late(model))
+
+    assert asyncio.run(inside_a_loop()) == 0
+    assert models3d.get_owned(user, model.id).status == "SUCCEEDED" and ledger(model.hold_id, "capture") == 1
+    assert asyncio.run(model_expiry.expire_due_async(late(model))) == 0
+
+
+# ------------------------------------------------------------------------------------- the provider of each row
+
+
+class Named:
+    """A stand-in configured 3D provider with a name."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def configure(monkeypatch, provider, **env: str) -> None:
+    from genpire_app.backend.providers.registry import Providers, set_providers
+
+    monkeypatch.delenv("MESHY_API_KEY", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    set_providers(Providers(image=None, vision=None, text=None, model=provider))  # type: ignore[arg-type]
+
+
+def test_model_provider_returns_the_provider_that_made_the_task(app_env, monkeypatch):
+    from genpire_app.backend.providers.meshy import MeshyClient
+    from genpire_app.backend.providers.offline.model_provider import OfflineModelProvider
+
+    meshy = Named("meshy")
+    configure(monkeypatch, meshy)
+    assert model_webhook.model_provider("meshy") is meshy
+    assert isinstance(model_webhook.model_provider("offline"), OfflineModelProvider)
+
+    offline = Named("offline")
+    configure(monkeypatch, offline)  # no MESHY_API_KEY
+    assert model_webhook.model_provider("offline") is offline
+    with pytest.raises(ProviderError) as err:
+        model_webhook.model_provider("meshy")
+    assert err.value.provider == "meshy" and "MESHY_API_KEY" in err.value.detail
+    assert err.value.message == model_webhook.MSG_PROVIDER_UNAVAILABLE
+    with pytest.raises(ProviderError):
+        model_webhook.model_provider("somebody-else")
+
+    configure(monkeypatch, offline, MESHY_API_KEY="msy-test-key", MESHY_ASSET_HOSTS="assets.meshy.ai,*.cdn.example")
+    built = model_webhook.model_provider("meshy")
+    assert isinstance(built, MeshyClient) and built.name == "meshy"
+    assert built.allowed_hosts == ("assets.meshy.ai", "*.cdn.example") and "msy-test-key" not in repr(built)
+
+
+def test_status_check_and_webhook_use_the_row_provider(make_user, fakes):
+    provider, _ = fakes
+    user = make_user(credits=3000)
+    offline, meshy = new_model(user, provider="offline"), new_model(user, provider="meshy")
+    provider.report(offline.provider_task_id, "IN_PROGRESS", 50)
+    asyncio.run(model_webhook.check_status(user, offline.id))
+    assert provider.names == ["offline"]
+    provider.report(offline.provider_task_id, "SUCCEEDED", 100)
+    deliver(offline.provider_task_id, "SUCCEEDED", 100)
+    assert set(provider.names) == {"offline"} and len(provider.names) == 3  # re-fetch, then the download
+    provider.report(meshy.provider_task_id, "FAILED", 0)
+    deliver(meshy.provider_task_id, "FAILED", 0)
+    assert provider.names[3:] == ["meshy"]
+
+
+def test_a_meshy_model_expires_when_meshy_is_no_longer_configured(make_user, monkeypatch):
+    """The real ``model_provider``: the app now runs offline, the model was made by Meshy (no key any more)."""
+    install_recorder(monkeypatch)
+    user = make_user(credits=2000)
+    model = new_model(user, provider="meshy")
+    configure(monkeypatch, Named("offline"))
+    assert model_expiry.expire_due(late(model)) == 1
+    row = models3d.get_owned(user, model.id)
+    assert row.status == "EXPIRED" and "MESHY_API_KEY" in row.task_error
+    assert credits.balance(user_id=user) == 2000 and ledger(model.hold_id, "release") == 1
+    with pytest.raises(ProviderError):  # the status check cannot ask either
+        asyncio.run(model_webhook.check_status(user, new_model(user, provider="meshy").id))
+
+
+def test_an_offline_model_is_finished_by_the_offline_provider_while_meshy_is_configured(make_user, monkeypatch):
+    """The real ``model_provider`` builds the offline provider for offline rows: a finished offline task
+    (stored like the worker stores it) is applied and captured; an unknown one (404) expires."""
+    from genpire_app.backend.providers.offline import model_provider as offline
+
+    recorder = install_recorder(monkeypatch)
+    user = make_user(credits=3000)
+    done, lost = new_model(user, provider="offline"), new_model(user, provider="offline")
+    glb_key = offline.task_key(done.provider_task_id, "model.glb")
+    asyncio.run(get_storage().put(glb_key, GLB, "model/gltf-binary"))
+    task = {"id": done.provider_task_id, "kind": KIND, "status": "SUCCEEDED", "progress": 100,
+            "model_urls": {"glb": offline.SCHEME + glb_key}, "thumbnail_url": None, "task_error": None}
+    asyncio.run(offline._write_task(task))
+    configure(monkeypatch, Named("meshy"))
+    assert model_expiry.expire_due(late(lost)) == 1
+    row = models3d.get_owned(user, done.id)
+    assert row.status == "SUCCEEDED" and asyncio.run(get_storage().get(row.model_files["glb"])) == GLB
+    assert ledger(done.hold_id, "capture") == 1 and recorder.exports == [(user, done.id)]
+    row = models3d.get_owned(user, lost.id)
+    assert row.status == "EXPIRED" and "not found" in row.task_error
+    assert credits.balance(user_id=user) == 2000 and ledger(lost.hold_id, "release") == 1

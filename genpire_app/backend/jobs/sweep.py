@@ -15,20 +15,19 @@ Runs in every queue worker at boot and every ``Settings.sweep_seconds`` (``jobs.
   issue 7 item 2): mail a lost message left behind, and retries after a failed SMTP attempt.
 - Housekeeping (issue 7): sign-in throttle rows idle for a day and sessions ended a week ago are deleted.
 - 3D tasks with no result after ``Settings.model_task_expire_seconds`` expire and their holds are released
-  (``services.model_webhook.expire_due``; issue 8 item 3).
+  (``services.model_expiry.expire_due``; issue 8 item 3).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlmodel import select
 
+from genpire_app.backend.aio import run_sync
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.db import repo
 from genpire_app.backend.db.engine import read_session, write_session
@@ -36,7 +35,7 @@ from genpire_app.backend.db.models import Job, as_utc, utcnow
 from genpire_app.backend.jobs import identity, push, queue, runner
 from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobStatus
 from genpire_app.backend.jobs.push import Topic
-from genpire_app.backend.services import credits, mail, model_webhook, sessions, throttle
+from genpire_app.backend.services import credits, mail, model_expiry, sessions, throttle
 
 log = logging.getLogger(__name__)
 
@@ -104,16 +103,8 @@ def retry_or_fail(job_id: uuid.UUID, *, seen_status: str, seen_attempt: int, mes
 
 def _delete_now(keys: list[str]) -> None:
     """Delete blobs from synchronous code (the sweep runs in a thread, or in tests under a running loop)."""
-    if not keys:
-        return
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(runner.delete_blobs(keys))
-        return
-    thread = threading.Thread(target=lambda: asyncio.run(runner.delete_blobs(keys)))
-    thread.start()
-    thread.join()
+    if keys:
+        run_sync(lambda: runner.delete_blobs(keys))
 
 
 def _touch(job_id: uuid.UUID) -> None:
@@ -159,7 +150,7 @@ def recovery_sweep(*, now: datetime | None = None) -> dict[str, int]:
         "requeued_mail": _guarded("mail", mail.requeue_due, now),
         "pruned_throttle_rows": _guarded("throttle", throttle.prune, now),
         "pruned_sessions": _guarded("sessions", sessions.prune, now),
-        "expired_models": _guarded("models", model_webhook.expire_due, now),
+        "expired_models": _guarded("models", model_expiry.expire_due, now),
     }
     return {**report, **ledger, **housekeeping}
 

@@ -1,8 +1,11 @@
 """Finishing 3D tasks: the Meshy webhook, the "Check Generation Status" button and the expiry of tasks that
 never come back (issue 8 items 3-5; DESIGN.md §5, §8, §12).
 
-One path for all three: the provider's task is (re-)fetched with ``ModelProvider.get`` and :func:`apply`d.
-A webhook payload is only a hint: it names the task, nothing else of it is trusted (DESIGN.md §8).
+One path for all three: the provider's task is (re-)fetched with ``ModelProvider.get`` from the provider
+that made it (:func:`model_provider` of the row's ``provider``) and :func:`apply`d. A webhook payload is only
+a hint: it names the task, nothing else of it is trusted (DESIGN.md §8). The expiry sweep
+(``services.model_expiry``) asks the provider too before expiring a stale model, so a model whose webhook
+was lost is finished, not expired.
 
 :func:`apply`, in order:
 
@@ -29,7 +32,7 @@ import hmac
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import update
@@ -44,6 +47,7 @@ from genpire_app.backend.db.model3d_models import TERMINAL_STATUSES, Collection,
 from genpire_app.backend.db.models import CreditHold, ProductIdea, utcnow
 from genpire_app.backend.jobs import push
 from genpire_app.backend.jobs.push import Topic
+from genpire_app.backend.providers.base import ProviderError
 from genpire_app.backend.providers.meshy import parse_task
 from genpire_app.backend.providers.model3d import MULTI_IMAGE, ModelProvider, ModelTask
 from genpire_app.backend.services import credits, models3d, notifications
@@ -53,6 +57,8 @@ log = logging.getLogger(__name__)
 
 SOURCE = "meshy"
 GALLERY_LINK = "/3d-models"
+#: Shown when the provider that made a model cannot be used (:func:`model_provider`).
+MSG_PROVIDER_UNAVAILABLE = "The 3D service that made this model is not available right now."
 #: Image types accepted as a thumbnail, by magic bytes: (prefix, extension, content type).
 _IMAGE_MAGIC = ((b"\x89PNG\r\n\x1a\n", "png", "image/png"), (b"\xff\xd8\xff", "jpg", "image/jpeg"))
 
@@ -131,11 +137,44 @@ def _safe_error(model: Product3DModel) -> str | None:
 
 
 def model_provider(name: str) -> ModelProvider:
-    """The provider that finishes tasks of provider ``name`` (``meshy`` | ``offline``): the configured 3D
-    provider (``providers.registry.get_providers().model``). Tests replace this function."""
+    """The provider that made (and so finishes) tasks of provider ``name`` (``meshy`` | ``offline``, the
+    ``provider`` column of ``product_3d_models``; issue 8 item 3).
+
+    The configured 3D provider (``providers.registry.get_providers().model``) when its ``name`` is ``name``;
+    otherwise that other provider is built from the settings: the offline provider always, the Meshy client
+    only when ``MESHY_API_KEY`` is set (``MESHY_ASSET_HOSTS``, ``PROVIDER_TIMEOUT_SECONDS``,
+    ``PROVIDER_MAX_RETRIES`` as in the registry). So a model started before the configuration changed is
+    still fetched from the provider that made it. Tests replace this function.
+
+    Raises:
+        ProviderError: ``name`` is not a known provider, or its provider cannot be built (Meshy without an
+            API key); the message is user-safe, the reason is in ``detail``.
+    """
     from genpire_app.backend.providers.registry import get_providers
 
-    return get_providers().model  # type: ignore[attr-defined]
+    configured = get_providers().model  # type: ignore[attr-defined]
+    if getattr(configured, "name", None) == name:
+        return configured
+    return _build_provider(name)
+
+
+def _build_provider(name: str) -> ModelProvider:
+    """A fresh provider ``name`` built from the settings (see :func:`model_provider`)."""
+    if name == "offline":
+        from genpire_app.backend.providers.offline.model_provider import OfflineModelProvider
+
+        return OfflineModelProvider()
+    if name == "meshy":
+        settings = get_settings()
+        key = (settings.meshy_api_key or "").strip()
+        if not key:
+            raise ProviderError(MSG_PROVIDER_UNAVAILABLE, provider=name,
+                                detail="the model was made by Meshy but MESHY_API_KEY is not set")
+        from genpire_app.backend.providers.meshy import MeshyClient
+
+        return MeshyClient(key, allowed_hosts=settings.meshy_asset_host_list,
+                           timeout_s=settings.provider_timeout_seconds, max_retries=settings.provider_max_retries)
+    raise ProviderError(MSG_PROVIDER_UNAVAILABLE, provider=str(name)[:40], detail=f"unknown 3D provider {name!r}")
 
 
 # ------------------------------------------------------------------------------------------------ webhook
@@ -180,7 +219,8 @@ async def handle_delivery(secret: str, payload: dict[str, Any]) -> str:
 
     Checks the secret, records the delivery (source ``meshy``, external id ``"<task id>:<status>:<progress>"``;
     a duplicate is recorded once and still processed, idempotently), finds the model of the task, re-fetches
-    the task from the provider (the payload is never trusted) and :func:`apply`\\ s it.
+    the task from the provider that made it (``model_provider(model.provider)``; the payload is never
+    trusted) and :func:`apply`\\ s it.
 
     Raises:
         WrongSecret: wrong secret (404). InvalidPayload: no task id or an unknown status (400).
@@ -271,7 +311,7 @@ def settle(session: Session, transition: models3d.Transition) -> None:
                          link=GALLERY_LINK)
 
 
-def _publish(transition: models3d.Transition) -> None:
+def publish(transition: models3d.Transition) -> None:
     model = transition.model
     topics = [Topic.PRODUCT] + ([Topic.BALANCE, Topic.NOTIFICATIONS] if transition.became_terminal else [])
     push.publish(model.user_id, *topics, product_id=model.product_id or model.collection_id, status=model.status)
@@ -286,21 +326,34 @@ def _submit_exports(model: Product3DModel) -> None:
         log.exception("exports of 3D model %s could not be queued", model.id)
 
 
-async def apply(model: Product3DModel, task: ModelTask, *, event_id: uuid.UUID | None = None) -> models3d.Transition:
+async def apply(
+    model: Product3DModel, task: ModelTask, *, event_id: uuid.UUID | None = None,
+    download_timeout_s: float | None = None,
+) -> models3d.Transition:
     """Apply the provider's (re-fetched, trusted) ``task`` to ``model``; see the module docstring.
 
     ``event_id``: the ``external_events`` row of the delivery, marked handled in the same transaction.
+    ``download_timeout_s``: bound in seconds of copying a SUCCEEDED task's files (``None``: only the
+    provider's own timeouts); the write transaction itself is never cut short.
     A late or duplicate task state changes nothing (``changed`` False); a SUCCEEDED task whose GLB is
     missing or not a GLB fails the model (hold released).
 
     Raises:
-        ProviderError: a download failed (nothing was written; a retry or the status check tries again).
+        ProviderError: a download failed or took longer than ``download_timeout_s`` (nothing was written;
+            a retry or the status check tries again), or the row's provider cannot be built.
     """
     status, error = task.status.value, task.task_error
     files: dict[str, str] | None = None
     thumbnail: str | None = None
     if status == ModelStatus.SUCCEEDED.value and model.status not in TERMINAL_STATUSES:
-        files, thumbnail, failure = await _store_files(model, task, model_provider(model.provider))
+        storing = _store_files(model, task, model_provider(model.provider))
+        try:
+            files, thumbnail, failure = await asyncio.wait_for(storing, download_timeout_s)
+        except TimeoutError:
+            raise ProviderError(
+                "The 3D model file could not be downloaded in time. Please try again.", provider=model.provider,
+                retryable=True, detail=f"copying the files of task {task.id} took over {download_timeout_s} s",
+            ) from None
         if failure:
             log.warning("3D task %s of model %s: %s", task.id, model.id, failure)
             status, error, files = ModelStatus.FAILED.value, failure, None
@@ -319,7 +372,7 @@ async def apply(model: Product3DModel, task: ModelTask, *, event_id: uuid.UUID |
 
     moved = await asyncio.to_thread(commit)
     if moved.changed:
-        _publish(moved)
+        publish(moved)
     if moved.succeeded:
         await asyncio.to_thread(_submit_exports, moved.model)
     return moved
@@ -329,36 +382,19 @@ async def apply(model: Product3DModel, task: ModelTask, *, event_id: uuid.UUID |
 
 
 async def check_status(user_id: int, model_id: uuid.UUID) -> ModelView:
-    """The "Check Generation Status" button (issue 8 item 5): re-fetch the user's task and apply it, for
-    when a webhook was missed. A finished model, or one whose task the provider has not accepted yet, is
-    returned as stored.
+    """The "Check Generation Status" button (issue 8 item 5): re-fetch the user's task from the provider that
+    made it (``model_provider(model.provider)``) and apply it, for when a webhook was missed. A finished
+    model, or one whose task the provider has not accepted yet, is returned as stored.
 
     Raises:
-        models3d.NotFound: missing or another user's model (404). ProviderError: the re-fetch failed.
+        models3d.NotFound: missing or another user's model (404). ProviderError: the re-fetch failed, or
+            the row's provider cannot be built (e.g. Meshy without an API key).
     """
     model = await asyncio.to_thread(models3d.get_owned, user_id, model_id)
     if model.status in TERMINAL_STATUSES or not model.provider_task_id:
         return ModelView.of(model)
     task = await model_provider(model.provider).get(model.provider_task_id, kind=model.task_kind)
     return ModelView.of((await apply(model, task)).model)
-
-
-def expire_due(now: datetime | None = None) -> int:
-    """Expire every open task older than ``settings.model_task_expire_seconds`` (default 1 h; issue 8 item 3):
-    EXPIRED, hold released, "3D model failed" notification, push. Returns how many were expired.
-
-    ``models3d.expire_stale`` commits the status first; the release follows in its own transaction (exactly
-    once: ``credits.release`` is conditional). A crash in between leaves a pending hold that the ledger
-    sweep releases at its ``expires_at``.
-    """
-    now = now or utcnow()
-    expired = models3d.expire_stale(now, timedelta(seconds=get_settings().model_task_expire_seconds))
-    for model in expired:
-        transition = models3d.Transition(model=model, changed=True, became_terminal=True, succeeded=False)
-        with write_session() as s:
-            settle(s, transition)
-        _publish(transition)
-    return len(expired)
 
 
 def list_events(source: str = SOURCE) -> list[ExternalEvent]:
@@ -370,5 +406,5 @@ def list_events(source: str = SOURCE) -> list[ExternalEvent]:
 
 __all__ = [
     "InvalidPayload", "ModelView", "UnknownTask", "WrongSecret", "apply", "check_secret", "check_status",
-    "expire_due", "handle_delivery", "list_events", "model_provider", "record_event", "settle",
+    "handle_delivery", "list_events", "model_provider", "record_event", "settle",
 ]
