@@ -26,6 +26,7 @@ from genpire_app.state.auth import AuthState
 from genpire_app.state.dashboard import DashboardState
 from genpire_app.state.models3d_gallery import GalleryState
 from genpire_app.state.ai_designer import DesignerState
+from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
 
@@ -44,7 +45,7 @@ app.add_page(landing_page, route="/", title="Genpire — product ideas to tech p
 app.add_page(signup_page, route="/signup", title="Sign up · Genpire", on_load=AuthState.open_form)
 app.add_page(login_page, route="/login", title="Sign in · Genpire", on_load=AuthState.open_form)
 app.add_page(dashboard_page, route="/dashboard", title="Dashboard · Genpire", on_load=DashboardState.load)
-app.add_page(ai_designer_page, route="/ai-designer", title="AI Designer · Genpire", on_load=DesignerState.load)
+app.add_page(ai_designer_page, route="/ai-designer", title="AI Designer · Genpire", on_load=[DesignerState.load, DesignerModelState.load])
 app.add_page(models3d_gallery_page, route="/3d-models", title="3D models · Genpire", on_load=GalleryState.load)
 app.add_page(account_page, route="/account", title="Account · Genpire", on_load=AccountState.load)
 app.add_page(activity_page, route="/activity", title="Activity · Genpire", on_load=ActivityState.load)

@@ -319,6 +319,7 @@ def model_viewer_dialog(
                 margin_top="8px",
             ),
             *([rx.box(footer, padding_top="12px")] if footer is not None else []),
+            class_name="gp-viewer-dialog",
             style={
                 "max_width": "100vw",
                 "width": "100vw",

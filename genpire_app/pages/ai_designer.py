@@ -22,8 +22,10 @@ from genpire_app.components.layout import (
     spend_button,
     text_area_field,
 )
+from genpire_app.components.model_dialogs import generate_confirm, model_buttons, viewer_with_downloads
 from genpire_app.state.designer import QUICK_EDITS
 from genpire_app.state.ai_designer import DesignerState as S
+from genpire_app.state.designer_model import DesignerModelState as M
 
 E = S  # one state for the whole page (state/ai_designer.py)
 
@@ -344,6 +346,9 @@ def _views_ready() -> rx.Component:
                 loading=S.busy == "tech_pack",
                 disabled=S.busy != "",
             ),
+            rx.box(model_buttons(M, action=M.action, progress=M.progress, latest_id=M.latest_id,
+                                 active_id=M.active_id, source_id=M.model_product, name=S.name),
+                   min_width="200px"),
             width="100%",
             align="center",
             wrap="wrap",
@@ -373,6 +378,8 @@ def _views_ready() -> rx.Component:
             align_items="start",
         ),
         view_dialog(),
+        generate_confirm(M),
+        viewer_with_downloads(M),
         revision_history_dialog(),
         revision_details_dialog(),
         spacing="4",

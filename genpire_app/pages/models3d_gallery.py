@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import reflex as rx
 
-from genpire_app.components.layout import page_shell, protected, section_card, spend_button
-from genpire_app.components.model_viewer import model_viewer_dialog
+from genpire_app.components.layout import page_shell, protected, section_card
+from genpire_app.components.model_dialogs import generate_confirm, model_buttons, viewer_with_downloads
 from genpire_app.state.collections import CollectionRow
 from genpire_app.state.collections import CollectionsState as C
 from genpire_app.state.models3d_gallery import GalleryState as G
@@ -29,24 +29,9 @@ def _status_badge(status: rx.Var) -> rx.Component:
 
 
 def _actions(card: ModelCard) -> rx.Component:
-    return rx.match(
-        card.action,
-        ("generating", rx.vstack(
-            rx.progress(value=card.progress, max=100, width="100%", aria_label="3D generation progress"),
-            rx.button("Check Generation Status", variant="soft", size="2",
-                      on_click=G.check_status(card.latest_id)),
-            spacing="2", width="100%",
-        )),
-        ("view", rx.hstack(
-            rx.button(rx.icon("box", size=16, aria_hidden="true"), "View 3D", size="2",
-                      on_click=G.view(card.active_id, card.name)),
-            rx.button("Versions", variant="soft", size="2", on_click=G.open_versions(card.product_id, card.name)),
-            rx.button("Regenerate", variant="outline", size="2", on_click=G.ask_generate(card.product_id, card.name)),
-            spacing="2", wrap="wrap",
-        )),
-        spend_button("Generate 3D", G.model_cost, desc_id="generate-3d-cost", icon="box", size="2",
-                     on_click=G.ask_generate(card.product_id, card.name)),
-    )
+    return model_buttons(G, action=card.action, progress=card.progress, latest_id=card.latest_id,
+                         active_id=card.active_id, source_id=card.product_id, name=card.name,
+                         versions=G.open_versions(card.product_id, card.name, "product"))
 
 
 def _card(card: ModelCard) -> rx.Component:
@@ -108,6 +93,12 @@ def _collection_row(row: CollectionRow) -> rx.Component:
             value="",
             on_change=lambda pid: C.add(row.id, pid),
         ),
+        rx.hstack(_status_badge(row.status),
+                  rx.cond(row.versions > 0, rx.text(row.versions, " version(s)", size="1", color=_MUTED)),
+                  spacing="2", align="center"),
+        model_buttons(G, action=row.action, progress=row.progress, latest_id=row.latest_id,
+                      active_id=row.active_id, source_id=row.id, name=row.name, kind="collection",
+                      versions=G.open_versions(row.id, row.name, "collection")),
         spacing="2", width="100%",
     ), role="listitem", aria_label=row.name, width="100%")
 
@@ -133,25 +124,6 @@ def _collections() -> rx.Component:
                 columns=rx.breakpoints(initial="1", sm="2"), spacing="3", width="100%"),
         rx.cond(C.next_cursor != "", rx.button("Show more", variant="soft", on_click=C.more)),
         on_mount=C.load, spacing="3", width="100%",
-    )
-
-
-def _confirm() -> rx.Component:
-    return rx.alert_dialog.root(
-        rx.alert_dialog.content(
-            rx.alert_dialog.title("Generate a 3D model?"),
-            rx.alert_dialog.description(
-                "A 3D model of ", rx.text.strong(G.confirm_name), " costs ", rx.text.strong(G.model_cost),
-                ". They are held now and charged only when the model is ready; a failed model costs nothing.",
-            ),
-            rx.hstack(
-                rx.alert_dialog.cancel(rx.button("Cancel", variant="soft", color_scheme="gray",
-                                                 on_click=G.cancel_generate)),
-                rx.alert_dialog.action(rx.button("Generate 3D", on_click=G.confirm_generate, loading=G.starting)),
-                justify="end", spacing="3", margin_top="16px",
-            ),
-        ),
-        open=G.confirm_product != "",
     )
 
 
@@ -198,19 +170,13 @@ def _content() -> rx.Component:
                                   value=G.layout, on_change=G.set_layout, aria_label="Layout"),
         width="100%", align="center", wrap="wrap", spacing="3",
     )
-    # Plain anchors with ``download``: a router link would navigate inside the app instead of saving.
-    downloads = rx.hstack(rx.foreach(G.downloads, lambda d: rx.el.a(
-        rx.icon("download", size=14, aria_hidden="true"), d.label, href=d.href, download="",
-        class_name="rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-Button",
-        style={"gap": "6px", "textDecoration": "none"})), wrap="wrap", spacing="2")
     return rx.vstack(
         rx.heading("3D models", size="7", as_="h1"),
         toolbar,
         rx.cond(G.tab == "collections", _collections(), _products()),
-        _confirm(),
+        generate_confirm(G),
         _versions(),
-        model_viewer_dialog(G.viewer_open, G.set_viewer_open, G.viewer_src, G.viewer_ios_src, G.viewer_title,
-                            footer=downloads),
+        viewer_with_downloads(G),
         spacing="5",
         width="100%",
     )

@@ -1,5 +1,7 @@
 """The Collections tab of the 3D gallery (issue 8 item 6): user-defined groups of products, created and
-filled here, listed newest first with keyset pagination ("Show more"). Data: ``services.collections``."""
+filled here, listed newest first with keyset pagination ("Show more"), each with seed 002's 3D buttons
+(the gallery's ``GalleryState`` handles them: a collection's model is made from its first product's views).
+Data: ``services.collections`` and ``services.model_gallery.models_of``."""
 
 from __future__ import annotations
 
@@ -10,7 +12,7 @@ import uuid
 import reflex as rx
 
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import collections, products
+from genpire_app.backend.services import collections, model_gallery, products
 from genpire_app.state.session import SessionState
 
 PER_PAGE = 12
@@ -24,6 +26,12 @@ class CollectionRow:
     name: str = ""
     products: list[str] = dataclasses.field(default_factory=list)
     date: str = ""
+    action: str = "generate"
+    status: str = ""
+    progress: int = 0
+    versions: int = 0
+    active_id: str = ""
+    latest_id: str = ""
 
 
 @dataclasses.dataclass
@@ -37,11 +45,17 @@ class ProductOption:
 def _rows(user_id: int, cursor: str | None) -> tuple[list[CollectionRow], str]:
     page = collections.list_collections(user_id, limit=PER_PAGE, cursor=cursor)
     names = {p.id: p.name for p in products.list_products(user_id=user_id, page=1, per_page=100)[0]}
+    models = model_gallery.models_of(user_id=user_id, kind="collection", ids=[c.id for c in page.items])
     rows = []
     for c in page.items:
         ids = collections.collection_products(user_id, c.id)
-        rows.append(CollectionRow(str(c.id), c.name, [names.get(str(i), "Product") for i in ids],
-                                  c.created_at.strftime("%d %b %Y")))
+        m = models.get(str(c.id), model_gallery.SourceModels())
+        rows.append(CollectionRow(
+            str(c.id), c.name, [names.get(str(i), "Product") for i in ids], c.created_at.strftime("%d %b %Y"),
+            action=model_gallery.card_action(m), status=m.latest.status if m.latest else "",
+            progress=m.latest.progress if m.latest else 0, versions=m.versions,
+            active_id=m.active.id if m.active else "", latest_id=m.latest.id if m.latest else "",
+        ))
     return rows, page.next_cursor or ""
 
 

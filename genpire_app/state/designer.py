@@ -30,6 +30,7 @@ from genpire_app.backend.services.ratelimit import RateLimited, limiter
 from genpire_app.backend.services.retry_view import RetryViewPlan
 from genpire_app.backend.services.techpacks import TechPackPlan
 from genpire_app.backend.storage import sign_path
+from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.rows import ApprovalItem, ChatItem, ProgressRow, RevisionItem, TechPackRow, Thumb, ViewItem
 from genpire_app.state.session import Header, load_header
 
@@ -291,6 +292,8 @@ class PipelineMixin(rx.State, mixin=True):
                 return
             for ev in await (self._refresh() if topics - {Topic.JOB} else self._refresh_progress()):
                 yield ev
+            if topics - {Topic.JOB}:
+                yield DesignerModelState.refresh  # its 3D model may have changed (a webhook applied)
         finally:
             await self._pushed(event)
 

@@ -15,31 +15,14 @@ from typing import Any
 
 import reflex as rx
 
-from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.providers.base import ProviderError
 from genpire_app.backend.services import model_gallery
 from genpire_app.backend.services import models3d as m3
 from genpire_app.backend.storage import sign_path
+from genpire_app.state.model_actions import ModelActions
 from genpire_app.state.session import SessionState
 
 PER_PAGE = 12
-#: Download formats in the order the viewer offers them (label, format key).
-DOWNLOADS = (("GLB", "glb"), ("STL", "stl"), ("OBJ", "obj"), ("USDZ", "usdz"), ("3MF", "3mf"), ("PLY", "ply"),
-             ("DXF", "dxf"))
-
-
-def file_url(model_id: str, fmt: str, *, inline: bool = False) -> str:
-    """The owner-checked file route of one format of a model (``api/models3d.py``)."""
-    return f"/api/3d-models/{model_id}/files/{fmt}" + ("?inline=1" if inline else "")
-
-
-@dataclasses.dataclass
-class Download:
-    """A download link of the viewer: its accessible label ("Download STL") and URL."""
-
-    label: str = ""
-    href: str = ""
 
 
 @dataclasses.dataclass
@@ -81,8 +64,9 @@ def _card(item: model_gallery.GalleryItem) -> ModelCard:
     )
 
 
-class GalleryState(SessionState):
-    """Cards, pagination, layout, and the confirm / viewer / versions dialogs."""
+class GalleryState(ModelActions, SessionState):
+    """Cards, pagination, layout and the versions dialog; the confirmation and the viewer come from
+    :class:`~genpire_app.state.model_actions.ModelActions`."""
 
     tab: str = "products"
     layout: str = "grid"
@@ -91,19 +75,9 @@ class GalleryState(SessionState):
     total: int = 0
     loading: bool = True
 
-    confirm_product: str = ""
-    confirm_name: str = ""
-    starting: bool = False
-
-    viewer_open: bool = False
-    viewer_model: str = ""
-    viewer_title: str = ""
-    viewer_src: str = ""
-    viewer_ios_src: str = ""
-    downloads: list[Download] = []
-
     versions_open: bool = False
-    versions_product: str = ""
+    versions_kind: str = "product"
+    versions_source: str = ""
     versions_name: str = ""
     version_rows: list[VersionRow] = []
 
@@ -112,11 +86,6 @@ class GalleryState(SessionState):
         """Number of pages of products."""
         return max(1, -(-self.total // PER_PAGE))
 
-    @rx.var
-    def model_cost(self) -> str:
-        """The price of a 3D model, e.g. "10 credits"."""
-        return format_credits(get_settings().prices.model_3d)
-
     # ------------------------------------------------------------------ loading
 
     async def _load(self, uid: int) -> None:
@@ -124,7 +93,7 @@ class GalleryState(SessionState):
         items, total = await asyncio.to_thread(model_gallery.product_page, user_id=uid, page=page, per_page=PER_PAGE)
         cards = [_card(i) for i in items]
         versions = await self._version_rows(uid) if self.versions_open else None
-        downloads = await self._downloads(uid, self.viewer_model) if self.viewer_open and self.viewer_model else None
+        downloads = await self._viewer_downloads(uid)
         async with self:
             self.cards, self.total, self.loading = cards, total, False
             if versions is not None:
@@ -132,16 +101,15 @@ class GalleryState(SessionState):
             if downloads is not None:  # exports finish after the model: their links appear by themselves
                 self.downloads = downloads
 
-    async def _downloads(self, uid: int, model_id: str) -> list[Download]:
-        try:
-            model = await asyncio.to_thread(m3.get_owned, uid, uuid.UUID(model_id))
-        except OperationError:
-            return []
-        files = model.model_files or {}
-        return [Download(f"Download {label}", file_url(model_id, fmt)) for label, fmt in DOWNLOADS if fmt in files]
+    async def _after_change(self, uid: int) -> list[Any]:
+        from genpire_app.state.collections import CollectionsState
+
+        await self._load(uid)
+        return [CollectionsState.load] if self.tab == "collections" else []
 
     async def _version_rows(self, uid: int) -> list[VersionRow]:
-        rows = await asyncio.to_thread(m3.list_versions, uid, m3.Source.product(uuid.UUID(self.versions_product)))
+        source = m3.Source(self.versions_kind, uuid.UUID(self.versions_source))
+        rows = await asyncio.to_thread(m3.list_versions, uid, source)
         return [VersionRow(str(r.id), r.version, str(getattr(r.status, "value", r.status)),
                            r.created_at.strftime("%d %b %Y, %H:%M"), bool(r.is_active),
                            "glb" in (r.model_files or {})) for r in rows]
@@ -154,8 +122,16 @@ class GalleryState(SessionState):
 
     @rx.event(background=True)
     async def on_push(self, event: dict[str, Any]):
-        """A model changed (webhook, job, another tab): reload the cards and the open versions list."""
-        await self._handle_push(event, self._load)
+        """A model changed (webhook, job, another tab): reload the cards, the collections, the open
+        versions list and the viewer's downloads."""
+        events: list[Any] = []
+
+        async def reload(uid: int) -> None:
+            events.extend(await self._after_change(uid))
+
+        await self._handle_push(event, reload)
+        for ev in events:
+            yield ev
 
     @rx.event(background=True)
     async def go_page(self, delta: int):
@@ -175,85 +151,15 @@ class GalleryState(SessionState):
         """Products or Collections."""
         self.tab = "collections" if value == "collections" else "products"
 
-    # ------------------------------------------------------------------ generate
-
-    @rx.event
-    def ask_generate(self, product_id: str, name: str):
-        """Open the confirmation that shows the cost."""
-        self.confirm_product, self.confirm_name = product_id, name
-
-    @rx.event
-    def cancel_generate(self):
-        """Close the confirmation; nothing is spent."""
-        self.confirm_product = self.confirm_name = ""
+    # ------------------------------------------------------------------ versions
 
     @rx.event(background=True)
-    async def confirm_generate(self):
-        """Hold the price and start the 3D generation of the confirmed product."""
-        from genpire_app.backend.jobs.runner import new_intent
-        from genpire_app.backend.services import model_generation
-
+    async def open_versions(self, source_id: str, name: str, kind: str = "product"):
+        """Open the versions dialog of a product or a collection."""
         uid = await self._uid()
         async with self:
-            if self.starting or not self.confirm_product:
-                return
-            self.starting = True
-            product = self.confirm_product
-        try:
-            await asyncio.to_thread(model_generation.start, user_id=uid,
-                                    source=m3.Source.product(uuid.UUID(product)), intent=new_intent())
-            toast = rx.toast.success("3D model started. This card updates by itself when it is ready.")
-        except OperationError as err:
-            toast = rx.toast.error(err.message)
-        async with self:
-            self.starting = False
-            self.confirm_product = self.confirm_name = ""
-        await self._load(uid)
-        yield toast
-
-    @rx.event(background=True)
-    async def check_status(self, model_id: str):
-        """Ask the provider for the model's status now (a missed webhook)."""
-        from genpire_app.backend.services import model_webhook
-
-        uid = await self._uid()
-        try:
-            view = await model_webhook.check_status(uid, uuid.UUID(model_id))
-            status = str(getattr(view, "status", "")).replace("_", " ").lower()
-            toast = rx.toast.info(f"3D model status: {status or 'unknown'}.")
-        except (OperationError, ProviderError) as err:
-            toast = rx.toast.error(err.message)
-        await self._load(uid)
-        yield toast
-
-    # ------------------------------------------------------------------ viewer and versions
-
-    @rx.event(background=True)
-    async def view(self, model_id: str, title: str):
-        """Open the viewer on a model, with the downloads it has."""
-        uid = await self._uid()
-        model = await asyncio.to_thread(m3.get_owned, uid, uuid.UUID(model_id))
-        files = model.model_files or {}
-        async with self:
-            self.viewer_title = f"{title} · version {model.version}"
-            self.viewer_src = file_url(model_id, "glb", inline=True)
-            self.viewer_ios_src = file_url(model_id, "usdz", inline=True) if "usdz" in files else ""
-            self.downloads = [Download(f"Download {label}", file_url(model_id, fmt)) for label, fmt in DOWNLOADS
-                              if fmt in files]
-            self.viewer_model = model_id
-            self.viewer_open = True
-
-    @rx.event
-    def set_viewer_open(self, value: bool):
-        """The viewer dialog opened or closed (Esc, close button)."""
-        self.viewer_open = value
-
-    @rx.event(background=True)
-    async def open_versions(self, product_id: str, name: str):
-        """Open the versions dialog of a product."""
-        uid = await self._uid()
-        async with self:
-            self.versions_product, self.versions_name = product_id, name
+            self.versions_kind = "collection" if kind == "collection" else "product"
+            self.versions_source, self.versions_name = source_id, name
         rows = await self._version_rows(uid)
         async with self:
             self.version_rows, self.versions_open = rows, True
@@ -272,8 +178,7 @@ class GalleryState(SessionState):
             toast = rx.toast.success(f"Version {model.version} is now the active model.")
         except OperationError as err:
             toast = rx.toast.error(err.message)
-        await self._load(uid)
-        yield toast
+        yield [toast, *await self._after_change(uid)]
 
     @rx.event(background=True)
     async def delete_version(self, model_id: str):
@@ -288,5 +193,4 @@ class GalleryState(SessionState):
             toast = rx.toast.success("Version deleted.")
         except OperationError as err:
             toast = rx.toast.error(err.message)
-        await self._load(uid)
-        yield toast
+        yield [toast, *await self._after_change(uid)]

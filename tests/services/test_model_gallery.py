@@ -54,3 +54,28 @@ def test_pages_and_limits(make_user):
     assert not {i.product.id for i in first} & {i.product.id for i in third}
     with pytest.raises(ValueError):
         model_gallery.product_page(user_id=user, per_page=0)
+
+
+def test_models_of_collections_and_products_keep_sources_and_owners_apart(make_user):
+    from genpire_app.backend.services import collections
+
+    user, other = make_user(), make_user("other@example.com")
+    product = new_product(user, "Mug")
+    shelf = collections.create_collection(user, "Shelf").id
+    empty = collections.create_collection(user, "Empty").id
+    theirs = collections.create_collection(other, "Theirs").id
+    done = succeeded(user, Source.collection(shelf))
+    m3.advance(new_version(user, Source.collection(shelf)).id, status="IN_PROGRESS", progress=55)
+    succeeded(user, Source.product(product))
+    succeeded(other, Source.collection(theirs))
+
+    found = model_gallery.models_of(user_id=user, kind="collection", ids=[shelf, empty, theirs])
+    assert set(found) == {str(shelf)}  # no models: absent; another user's: never
+    shelf_models = found[str(shelf)]
+    assert shelf_models.versions == 2 and shelf_models.active.id == str(done.id)
+    assert model_gallery.card_action(shelf_models) == "generating" and shelf_models.latest.progress == 55
+    assert model_gallery.card_action(model_gallery.SourceModels()) == "generate"
+    assert set(model_gallery.models_of(user_id=user, kind="product", ids=[product, shelf])) == {str(product)}
+    assert model_gallery.models_of(user_id=user, kind="product", ids=[]) == {}
+    with pytest.raises(ValueError):
+        model_gallery.models_of(user_id=user, kind="asset", ids=[product])

@@ -43,6 +43,15 @@ class ModelSummary:
 
 
 @dataclass(frozen=True)
+class SourceModels:
+    """The models of one source (a product or a collection): active, newest and the version count."""
+
+    active: ModelSummary | None = None
+    latest: ModelSummary | None = None
+    versions: int = 0
+
+
+@dataclass(frozen=True)
 class GalleryItem:
     """A product card: the product, its active model, its newest version and the version count."""
 
@@ -61,7 +70,7 @@ def _summary(row: Product3DModel) -> ModelSummary:
     )
 
 
-def card_action(item: GalleryItem) -> str:
+def card_action(item: GalleryItem | SourceModels) -> str:
     """Which buttons the card shows: ``"generate"``, ``"generating"`` or ``"view"`` (see the module
     docstring). A generation in progress wins over an older active model (its progress is shown)."""
     if item.latest is not None and item.latest.status in RUNNING:
@@ -84,28 +93,43 @@ def product_page(*, user_id: int, page: int = 1, per_page: int = 12) -> tuple[li
     if not 1 <= per_page <= 100:
         raise ValueError("per_page must be between 1 and 100")
     rows, total = products.list_products(user_id=user_id, page=page, per_page=per_page)
-    ids = [uuid.UUID(r.id) for r in rows]
-    by_product: dict[str, list[Product3DModel]] = {r.id: [] for r in rows}
-    if ids:
-        with read_session() as s:
-            models = s.exec(
-                select(Product3DModel)
-                .where(Product3DModel.user_id == user_id, Product3DModel.product_id.in_(ids))
-                .order_by(Product3DModel.version.desc())
-            ).all()
-        for m in models:
-            by_product[str(m.product_id)].append(m)
+    found = models_of(user_id=user_id, kind="product", ids=[uuid.UUID(r.id) for r in rows])
     items = []
     for r in rows:
-        versions = by_product[r.id]
-        active = next((m for m in versions if m.is_active), None)
-        items.append(GalleryItem(
-            product=r,
-            active=_summary(active) if active is not None else None,
-            latest=_summary(versions[0]) if versions else None,
-            versions=len(versions),
-        ))
+        m = found.get(r.id, SourceModels())
+        items.append(GalleryItem(product=r, active=m.active, latest=m.latest, versions=m.versions))
     return items, total
 
 
-__all__ = ["RUNNING", "GalleryItem", "ModelSummary", "card_action", "product_page"]
+def models_of(*, user_id: int, kind: str, ids: list[uuid.UUID]) -> dict[str, SourceModels]:
+    """The models of each source in ``ids`` that belongs to ``user_id`` (one query), by source id as text.
+
+    Args:
+        kind: ``"product"`` or ``"collection"``.
+
+    Raises:
+        ValueError: an unknown ``kind``.
+    """
+    if kind not in ("product", "collection"):
+        raise ValueError("kind must be 'product' or 'collection'")
+    if not ids:
+        return {}
+    column = Product3DModel.product_id if kind == "product" else Product3DModel.collection_id
+    with read_session() as s:
+        rows = s.exec(
+            select(Product3DModel)
+            .where(Product3DModel.user_id == user_id, Product3DModel.source_type == kind, column.in_(ids))
+            .order_by(Product3DModel.version.desc())
+        ).all()
+    grouped: dict[str, list[Product3DModel]] = {}
+    for m in rows:
+        grouped.setdefault(str(m.product_id if kind == "product" else m.collection_id), []).append(m)
+    out = {}
+    for key, versions in grouped.items():
+        active = next((m for m in versions if m.is_active), None)
+        out[key] = SourceModels(active=_summary(active) if active is not None else None,
+                                latest=_summary(versions[0]), versions=len(versions))
+    return out
+
+
+__all__ = ["RUNNING", "GalleryItem", "ModelSummary", "SourceModels", "card_action", "models_of", "product_page"]
