@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from enum import Enum
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, Text, text
@@ -23,17 +22,11 @@ from sqlmodel import Field, SQLModel
 
 from genpire_app.backend.db.fields import ts_field, user_fk
 from genpire_app.backend.db.fields import json_field as _json
+from genpire_app.backend.providers.model3d import ModelTaskStatus
 
 
-class ModelStatus(str, Enum):
-    """Status of a 3D model task (seed 002, plus CANCELED from Meshy's task states)."""
-
-    PENDING = "PENDING"
-    IN_PROGRESS = "IN_PROGRESS"
-    SUCCEEDED = "SUCCEEDED"
-    FAILED = "FAILED"
-    CANCELED = "CANCELED"
-    EXPIRED = "EXPIRED"
+#: A row's ``status`` is its provider task's status: one vocabulary (seed 002's, plus Meshy's CANCELED).
+ModelStatus = ModelTaskStatus
 
 
 #: States a task never leaves (issue 8 item 4: "never move backwards").
