@@ -1,5 +1,6 @@
 """The production topology in the browser (issue 6 "Done means"): PostgreSQL, Redis, S3, 2 web workers,
-1 queue worker. The main and designer journeys pass through it; a second tab of the same account follows
+1 queue worker. The main, designer and 3D models journeys pass through it (the 3D reconstruction runs on
+the queue worker and finishes through the webhook route of a web worker); a second tab of the same account follows
 by push (views, balance) and the push latency is measured; a web restart mid-approval and a job worker
 killed with SIGKILL mid-approval lose nothing and charge once.
 """
@@ -17,6 +18,7 @@ from playwright.sync_api import expect
 
 from tests.browser import open_page, results_folder
 from tests.journeys import SLOW, balance, designer_journey, expect_five_views, main_journey, sign_up
+from tests.journeys_3d import models3d_journey
 from tests.prod.conftest import PUSH_LATENCIES_MS
 
 pytestmark = pytest.mark.prod
@@ -123,6 +125,12 @@ def test_designer_journey(prod_page, prod, browser, tmp_path):
     finally:
         if "other" in tabs:
             tabs["other"].__exit__(None, None, None)
+
+
+def test_3d_models_journey(prod_page, prod, tmp_path):
+    email = models3d_journey(prod_page, tmp_path, {"DATABASE_URL": prod.env["DATABASE_URL"],
+                                                   "DATA_DIR": prod.env["DATA_DIR"]})
+    assert ledger_ok(prod, user_id(prod, email)) == (100, 100)  # 20 + 5 + 10 granted; 3 views, 1 tech pack, 3 models of 10
 
 
 def _product_with_front_view(page) -> str:
