@@ -13,25 +13,20 @@ import reflex as rx
 
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.services import collections, model_gallery, products
+from genpire_app.state.model_actions import ModelButtonsRow, buttons_fields
 from genpire_app.state.session import SessionState
 
 PER_PAGE = 12
 
 
 @dataclasses.dataclass
-class CollectionRow:
-    """A collection as listed: id, name, its products' names and the creation date."""
+class CollectionRow(ModelButtonsRow):
+    """A collection as listed: id, name, its products' names, the creation date and its 3D buttons' fields."""
 
     id: str = ""
     name: str = ""
     products: list[str] = dataclasses.field(default_factory=list)
     date: str = ""
-    action: str = "generate"
-    status: str = ""
-    progress: int = 0
-    versions: int = 0
-    active_id: str = ""
-    latest_id: str = ""
 
 
 @dataclasses.dataclass
@@ -49,12 +44,10 @@ def _rows(user_id: int, cursor: str | None) -> tuple[list[CollectionRow], str]:
     rows = []
     for c in page.items:
         ids = collections.collection_products(user_id, c.id)
-        m = models.get(str(c.id), model_gallery.SourceModels())
         rows.append(CollectionRow(
-            str(c.id), c.name, [names.get(str(i), "Product") for i in ids], c.created_at.strftime("%d %b %Y"),
-            action=model_gallery.card_action(m), status=m.latest.status if m.latest else "",
-            progress=m.latest.progress if m.latest else 0, versions=m.versions,
-            active_id=m.active.id if m.active else "", latest_id=m.latest.id if m.latest else "",
+            id=str(c.id), name=c.name, products=[names.get(str(i), "Product") for i in ids],
+            date=c.created_at.strftime("%d %b %Y"),
+            **buttons_fields(models.get(str(c.id), model_gallery.SourceModels())),
         ))
     return rows, page.next_cursor or ""
 

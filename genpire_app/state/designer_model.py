@@ -12,7 +12,7 @@ from typing import Any
 import reflex as rx
 
 from genpire_app.backend.services import model_gallery
-from genpire_app.state.model_actions import ModelActions
+from genpire_app.state.model_actions import ModelActions, buttons_fields
 from genpire_app.state.session import SessionState
 
 
@@ -37,13 +37,11 @@ class DesignerModelState(ModelActions, SessionState):
         pid = _parse(self.model_product)
         found = await asyncio.to_thread(model_gallery.models_of, user_id=uid, kind="product",
                                         ids=[pid] if pid else [])
-        m = found.get(str(pid), model_gallery.SourceModels())
+        fields = buttons_fields(found.get(str(pid), model_gallery.SourceModels()))
         downloads = await self._viewer_downloads(uid)
         async with self:
-            self.action = model_gallery.card_action(m)
-            self.progress = m.latest.progress if m.latest else 0
-            self.active_id = m.active.id if m.active else ""
-            self.latest_id = m.latest.id if m.latest else ""
+            self.action, self.progress = fields["action"], fields["progress"]
+            self.active_id, self.latest_id = fields["active_id"], fields["latest_id"]
             if downloads is not None:
                 self.downloads = downloads
 

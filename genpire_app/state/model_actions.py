@@ -19,6 +19,7 @@ import reflex as rx
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.providers.base import ProviderError
+from genpire_app.backend.services import model_gallery
 from genpire_app.backend.services import models3d as m3
 
 #: Download formats in the order the viewer offers them (label, format key).
@@ -38,6 +39,32 @@ class Download:
 
     label: str = ""
     href: str = ""
+
+
+@dataclasses.dataclass
+class ModelButtonsRow:
+    """What seed 002's 3D buttons of one source need (``components.model_dialogs.model_buttons``).
+    ``action``: ``generate`` | ``generating`` | ``view``; ``progress`` in percent; ``error``: the newest
+    version's failure, if it failed."""
+
+    action: str = "generate"
+    status: str = ""
+    progress: int = 0
+    versions: int = 0
+    active_id: str = ""
+    latest_id: str = ""
+    error: str = ""
+
+
+def buttons_fields(models: model_gallery.SourceModels | model_gallery.GalleryItem) -> dict[str, Any]:
+    """The :class:`ModelButtonsRow` fields of one source's models, as keyword arguments."""
+    latest, active = models.latest, models.active
+    return {
+        "action": model_gallery.card_action(models), "status": latest.status if latest else "",
+        "progress": latest.progress if latest else 0, "versions": models.versions,
+        "active_id": active.id if active else "", "latest_id": latest.id if latest else "",
+        "error": latest.task_error if latest and latest.status == "FAILED" else "",
+    }
 
 
 def downloads_of(model_id: str, files: dict[str, str]) -> list[Download]:

@@ -19,26 +19,19 @@ from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.services import model_gallery
 from genpire_app.backend.services import models3d as m3
 from genpire_app.backend.storage import sign_path
-from genpire_app.state.model_actions import ModelActions
+from genpire_app.state.model_actions import ModelActions, ModelButtonsRow, buttons_fields
 from genpire_app.state.session import SessionState
 
 PER_PAGE = 12
 
 
 @dataclasses.dataclass
-class ModelCard:
-    """A product card of the gallery. ``action``: ``generate`` | ``generating`` | ``view``."""
+class ModelCard(ModelButtonsRow):
+    """A product card of the gallery: the product and its 3D buttons' fields."""
 
     product_id: str = ""
     name: str = ""
     thumb: str = ""
-    action: str = "generate"
-    status: str = ""
-    progress: int = 0
-    versions: int = 0
-    active_id: str = ""
-    latest_id: str = ""
-    error: str = ""
 
 
 @dataclasses.dataclass
@@ -54,14 +47,9 @@ class VersionRow:
 
 
 def _card(item: model_gallery.GalleryItem) -> ModelCard:
-    latest, active = item.latest, item.active
-    thumb_key = (active.thumbnail_key if active else None) or item.product.thumbnail_key
-    return ModelCard(
-        product_id=item.product.id, name=item.product.name, thumb=sign_path(thumb_key) if thumb_key else "",
-        action=model_gallery.card_action(item), status=latest.status if latest else "",
-        progress=latest.progress if latest else 0, versions=item.versions, active_id=active.id if active else "",
-        latest_id=latest.id if latest else "", error=latest.task_error if latest and latest.status == "FAILED" else "",
-    )
+    thumb_key = (item.active.thumbnail_key if item.active else None) or item.product.thumbnail_key
+    return ModelCard(product_id=item.product.id, name=item.product.name,
+                     thumb=sign_path(thumb_key) if thumb_key else "", **buttons_fields(item))
 
 
 class GalleryState(ModelActions, SessionState):
