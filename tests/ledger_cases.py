@@ -186,7 +186,8 @@ def expiry_interleaved_with_reserves(make_user, *, is_blocked) -> list[tuple[str
 
     ``is_blocked(state)`` gets ``{"thread": ident, "pid": backend pid or None, "began": bool,
     "sweep": {"writing": bool}}`` (``began``: the reserve sent its first statement; ``writing``: the sweep
-    is inside a ``BEGIN IMMEDIATE`` transaction, SQLite).
+    is inside a ``BEGIN IMMEDIATE`` transaction, SQLite); a reserve may wait before it sends anything (the
+    in-process SQLite writer lock), so ``is_blocked`` decides alone.
 
     Returns:
         ``[(first word of the sweep's statement, "committed" | "waited")]``, one per step.
@@ -288,7 +289,7 @@ def expiry_interleaved_with_reserves(make_user, *, is_blocked) -> list[tuple[str
             # Wait (on a condition, with a deadline) until the reserve committed or waits for the sweep.
             deadline = 200 * 10  # x 5 ms: 10 s
             while not state["done"].wait(0.005):
-                if state["began"] and is_blocked(state):
+                if is_blocked(state):
                     state["blocked"] = True
                     break
                 deadline -= 1

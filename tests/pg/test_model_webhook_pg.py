@@ -25,8 +25,10 @@ def test_external_events_unique_constraint_comes_from_the_migration(make_user):
             "SELECT conname FROM pg_constraint WHERE conrelid = 'external_events'::regclass"
         )).scalars())
     assert "uq_external_events_source_external_id" in names
-    first = model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"})
-    assert model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t", "again": True}) == first
+    first, seen = model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"})
+    assert not seen
+    assert model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t", "again": True}, handled=True) == (first, False)
+    assert model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"}) == (first, True)
     assert len(model_webhook.list_events()) == 1
 
 

@@ -120,10 +120,13 @@ def test_reserve_and_settle_from_several_threads_never_fail_on_locks(make_user):
 
 
 def test_sweep_expiry_interleaved_with_reserves_keeps_the_ledger_exact(make_user):
-    # SQLite: a reserve that has sent BEGIN IMMEDIATE waits (busy handler) while the sweep's write
-    # transaction holds the database write lock.
+    # SQLite: while the sweep's write transaction holds the database write lock, a reserve of this process
+    # waits for its turn (``engine.write_session``'s in-process writer lock) before it sends anything.
+    from genpire_app.backend.db.engine import SQLITE_WRITER
+
     steps = ledger_cases.expiry_interleaved_with_reserves(
-        make_user, is_blocked=lambda state: state["began"] and state["sweep"]["writing"]
+        make_user, is_blocked=lambda state: SQLITE_WRITER.is_waiting(state["thread"])
+        or (state["began"] and state["sweep"]["writing"])
     )
     assert steps[0] == ("SELECT", "committed")  # between the sweep's discovery read and its write transaction
 

@@ -206,7 +206,7 @@ def test_the_same_delivery_five_times_settles_once_and_is_recorded_once(make_use
     events = model_webhook.list_events()
     assert [e.external_id for e in events] == [f"{model.provider_task_id}:SUCCEEDED:100"]
     assert events[0].handled_at is not None and events[0].payload["status"] == "SUCCEEDED"
-    assert len(provider.gets) == 5 and len(provider.downloads) == 2  # files copied once
+    assert len(provider.gets) == 1 and len(provider.downloads) == 2  # a finished model is not fetched again
 
 
 def test_progress_then_out_of_order_in_progress_after_success_changes_nothing(make_user, fakes):
@@ -386,7 +386,7 @@ def test_a_stale_model_the_provider_finished_is_captured_once_not_expired(make_u
     deliver(model.provider_task_id, "SUCCEEDED", 100)
     assert models3d.get_owned(user, model.id).status == "SUCCEEDED" and credits.balance(user_id=user) == 1000
     assert ledger(model.hold_id, "capture") == 1 and len(notes(user, "model_ready")) == 1
-    assert len(provider.gets) == 2 and len(recorder.exports) == 1  # only the webhook re-fetched
+    assert len(provider.gets) == 1 and len(recorder.exports) == 1  # nothing re-fetched for a finished model
     assert len(recorder.events) == published
 
 

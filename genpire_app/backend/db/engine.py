@@ -14,6 +14,7 @@ PostgreSQL: ordinary READ COMMITTED transactions; services lock rows with ``SELE
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -140,13 +141,48 @@ def read_session() -> Iterator[Session]:
         yield session
 
 
+class WriterTurn:
+    """Writers of this process to SQLite, one at a time (see :func:`write_session`). Re-entrant, so a nested
+    write in the same thread fails the way it did before (SQLite's lock), not by deadlocking here;
+    :meth:`is_waiting` tells whether a thread waits for its turn (tests that interleave transactions)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._waiting: set[int] = set()
+
+    def __enter__(self) -> WriterTurn:
+        me = threading.get_ident()
+        self._waiting.add(me)
+        try:
+            self._lock.acquire()
+        finally:
+            self._waiting.discard(me)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+    def is_waiting(self, thread_ident: int) -> bool:
+        """Whether thread ``thread_ident`` waits for its turn now."""
+        return thread_ident in self._waiting
+
+
+SQLITE_WRITER = WriterTurn()
+
+
 @contextmanager
 def write_session() -> Iterator[Session]:
     """A session for one write transaction: committed at the end of the block, rolled back on error.
 
-    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock is taken up front).
+    On SQLite the transaction starts with ``BEGIN IMMEDIATE`` (the write lock is taken up front), and the
+    threads of this process take turns on an in-process lock first: SQLite's own busy wait sleeps and
+    retries with backoff, so under many concurrent writers a waiting one keeps losing to newer ones
+    (``bench/webhooks``: p95 lock wait 34 ms and a 1.2 s worst case at 200 deliveries/s); a lock hand-off
+    wakes the next writer at once. Other processes still meet SQLite's busy timeout.
     """
-    with Session(get_engine(), expire_on_commit=False) as session:
+    engine = get_engine()
+    turn = SQLITE_WRITER if engine.dialect.name == "sqlite" else contextlib.nullcontext()
+    with turn, Session(engine, expire_on_commit=False) as session:
         session.connection(execution_options={"write": True})
         try:
             yield session

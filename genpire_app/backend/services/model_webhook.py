@@ -198,29 +198,56 @@ def _hint(payload: Any) -> ModelTask:
         raise InvalidPayload(f"not a 3D task object: {err}") from None
 
 
-def record_event(source: str, external_id: str, payload: dict[str, Any]) -> uuid.UUID:
-    """Record one delivery in ``external_events`` once (``UNIQUE(source, external_id)``: a duplicate inserts
-    nothing) and return the id of its row (the existing one for a duplicate). DESIGN.md §8."""
+@dataclass(frozen=True)
+class Delivery:
+    """One webhook delivery to record (DESIGN.md §8): ``source`` and ``external_id`` (unique together)."""
+
+    source: str
+    external_id: str
+    payload: dict[str, Any]
+
+
+def _record(s: Session, delivery: Delivery, *, handled: bool) -> tuple[uuid.UUID, bool]:
+    """Insert the delivery once (``UNIQUE(source, external_id)``: a duplicate inserts nothing), mark it
+    handled if asked; returns (its row id, whether it was handled before)."""
+    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now, external_id = utcnow(), delivery.external_id[:300]
+    s.execute(
+        insert(ExternalEvent)
+        .values(id=uuid.uuid4(), source=delivery.source, external_id=external_id, received_at=now,
+                payload=delivery.payload)
+        .on_conflict_do_nothing(index_elements=["source", "external_id"])
+    )
+    event_id, handled_at = s.exec(
+        select(ExternalEvent.id, ExternalEvent.handled_at)
+        .where(ExternalEvent.source == delivery.source, ExternalEvent.external_id == external_id)
+    ).one()
+    if handled and handled_at is None:
+        s.execute(update(ExternalEvent).where(ExternalEvent.id == event_id).values(handled_at=now))
+    return event_id, handled_at is not None
+
+
+def record_event(source: str, external_id: str, payload: dict[str, Any], *, handled: bool = False) -> tuple[uuid.UUID, bool]:
+    """Record one delivery in ``external_events`` once, in its own transaction (DESIGN.md §8).
+    ``handled``: mark it handled now (a delivery with nothing left to do).
+
+    Returns:
+        (the id of its row (the existing one for a duplicate), whether it was already handled before).
+    """
     with write_session() as s:
-        insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-        s.execute(
-            insert(ExternalEvent)
-            .values(id=uuid.uuid4(), source=source, external_id=external_id[:300], received_at=utcnow(),
-                    payload=payload)
-            .on_conflict_do_nothing(index_elements=["source", "external_id"])
-        )
-        return s.exec(
-            select(ExternalEvent.id).where(ExternalEvent.source == source, ExternalEvent.external_id == external_id[:300])
-        ).one()
+        return _record(s, Delivery(source, external_id, payload), handled=handled)
 
 
 async def handle_delivery(secret: str, payload: dict[str, Any]) -> str:
     """Handle one Meshy webhook delivery (issue 8 item 4; DESIGN.md §8). Returns ``"ok"``.
 
-    Checks the secret, records the delivery (source ``meshy``, external id ``"<task id>:<status>:<progress>"``;
-    a duplicate is recorded once and still processed, idempotently), finds the model of the task, re-fetches
-    the task from the provider that made it (``model_provider(model.provider)``; the payload is never
-    trusted) and :func:`apply`\\ s it.
+    Checks the secret, finds the model of the task, re-fetches the task from the provider that made it
+    (``model_provider(model.provider)``; the payload is never trusted) and :func:`apply`\\ s it, recording the
+    delivery (source ``meshy``, external id ``"<task id>:<status>:<progress>"``, once) in the same
+    transaction; a delivery whose re-fetch or apply failed is recorded on its own, unhandled. Nothing is
+    re-fetched for a model that is already finished (it never changes again; the delivery is recorded as
+    handled): Meshy's late retries cost one write, no GET. A duplicate of an open model's delivery is
+    re-fetched (the provider may have been behind its own webhook the first time).
 
     Raises:
         WrongSecret: wrong secret (404). InvalidPayload: no task id or an unknown status (400).
@@ -232,11 +259,16 @@ async def handle_delivery(secret: str, payload: dict[str, Any]) -> str:
     model = await asyncio.to_thread(models3d.find_by_task, hint.id)
     if model is None:
         raise UnknownTask(hint.id)
-    event_id = await asyncio.to_thread(
-        record_event, SOURCE, f"{hint.id}:{hint.status.value}:{hint.progress}", dict(payload)
-    )
-    task = await model_provider(model.provider).get(hint.id, kind=model.task_kind)
-    await apply(model, task, event_id=event_id)
+    delivery = Delivery(SOURCE, f"{hint.id}:{hint.status.value}:{hint.progress}", dict(payload))
+    if model.status in TERMINAL_STATUSES:
+        await asyncio.to_thread(record_event, delivery.source, delivery.external_id, delivery.payload, handled=True)
+        return "ok"
+    try:
+        task = await model_provider(model.provider).get(hint.id, kind=model.task_kind)
+        await apply(model, task, delivery=delivery)
+    except Exception:
+        await asyncio.to_thread(record_event, delivery.source, delivery.external_id, delivery.payload)
+        raise
     return "ok"
 
 
@@ -327,12 +359,13 @@ def _submit_exports(model: Product3DModel) -> None:
 
 
 async def apply(
-    model: Product3DModel, task: ModelTask, *, event_id: uuid.UUID | None = None,
+    model: Product3DModel, task: ModelTask, *, delivery: Delivery | None = None,
     download_timeout_s: float | None = None,
 ) -> models3d.Transition:
     """Apply the provider's (re-fetched, trusted) ``task`` to ``model``; see the module docstring.
 
-    ``event_id``: the ``external_events`` row of the delivery, marked handled in the same transaction.
+    ``delivery``: the webhook delivery that asked, recorded and marked handled in the same transaction
+    (one write per delivery).
     ``download_timeout_s``: bound in seconds of copying a SUCCEEDED task's files (``None``: only the
     provider's own timeouts); the write transaction itself is never cut short.
     A late or duplicate task state changes nothing (``changed`` False); a SUCCEEDED task whose GLB is
@@ -365,9 +398,8 @@ async def apply(
                 task_error=error if status != ModelStatus.SUCCEEDED.value else None, session=s,
             )
             settle(s, moved)
-            if event_id is not None:
-                s.execute(update(ExternalEvent).where(ExternalEvent.id == event_id, ExternalEvent.handled_at.is_(None))
-                          .values(handled_at=utcnow()))
+            if delivery is not None:
+                _record(s, delivery, handled=True)
             return moved
 
     moved = await asyncio.to_thread(commit)
