@@ -5,11 +5,15 @@ Each function takes a ``make_user`` factory and asserts what callers of the ledg
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import timedelta
+from datetime import timedelta, timezone
+
+import pytest
 
 from genpire_app.backend.db.models import utcnow
-from genpire_app.backend.services import credits
+from genpire_app.backend.services import credit_refunds, credits
+from genpire_app.backend.services.credit_refunds import claw_back
 
 
 def assert_invariant(user_id: int) -> None:
@@ -331,3 +335,242 @@ def expiry_interleaved_with_reserves(make_user, *, is_blocked) -> list[tuple[str
     # The later steps ran while the sweep held its locks: those reserves waited for it.
     assert any(state.get("blocked") for state in states), steps
     return [(step, "waited" if state.get("blocked") else "committed") for step, state in zip(steps, states)]
+
+
+# ------------------------------------------------------------------ refunds and subscription periods
+
+
+def _grant_row(grant_id):
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.db.models import CreditGrant
+
+    with read_session() as s:
+        row = s.get(CreditGrant, grant_id)
+        return row.remaining, row.status
+
+
+def _refund_rows(user_id: int) -> list[tuple[str, int, int]]:
+    from sqlmodel import select
+
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.db.models import CreditLedgerEntry
+
+    with read_session() as s:
+        rows = s.exec(
+            select(CreditLedgerEntry).where(CreditLedgerEntry.user_id == user_id, CreditLedgerEntry.kind == "refund")
+        ).all()
+        return sorted((r.source_ref, r.amount, r.delta) for r in rows)
+
+
+def refund_after_half_spent_claws_only_the_rest(make_user) -> None:
+    """Issue 9 item 8: a pack of 10 credits, 5 spent, refunded in full: 5 come back, the balance is 0."""
+    user = make_user("refund-half@example.com", credits=None)
+    pack = credits.grant(user_id=user, source="purchase", amount=1000, source_ref="pack:half")
+    hold = credits.reserve(user_id=user, amount=500, operation="x", key="half:spend")
+    assert credits.capture(hold_id=hold.id) is True
+    assert claw_back(user_id=user, source_ref="pack:half", amount=1000, reason_ref="re_half") == 500
+    assert credits.balance(user_id=user) == 0
+    assert _grant_row(pack.id) == (0, "expired")
+    assert _refund_rows(user) == [("clawback:re_half", 500, -500)]
+    assert_invariant(user)
+
+
+def clawback_leaves_pending_holds_alone(make_user) -> None:
+    """Credits a pending hold allocated on the refunded grant are not clawed; capture and release stay exact."""
+    user = make_user("refund-held@example.com", credits=None)
+    pack = credits.grant(user_id=user, source="purchase", amount=1000, source_ref="pack:held")
+    kept = credits.reserve(user_id=user, amount=300, operation="x", key="held:capture")
+    back = credits.reserve(user_id=user, amount=200, operation="x", key="held:release")
+    assert credits.balance(user_id=user) == 500
+    assert claw_back(user_id=user, source_ref="pack:held", amount=1000, reason_ref="re_held") == 500
+    assert credits.balance(user_id=user) == 0
+    assert _grant_row(pack.id) == (0, "expired")
+    assert_invariant(user)
+    assert credits.capture(hold_id=kept.id, amount=250) is True  # 50 go back to the grant
+    assert credits.balance(user_id=user) == 50
+    assert_invariant(user)
+    assert credits.release(hold_id=back.id) is True  # the held 200 were never clawed: they come back once
+    assert credits.balance(user_id=user) == 250
+    assert _grant_row(pack.id) == (250, "active")
+    assert_invariant(user)
+    # 1000 granted = 250 captured + 500 clawed + 250 left.
+    assert _refund_rows(user) == [("clawback:re_held", 500, -500)]
+
+
+def clawback_is_idempotent_on_reason_ref(make_user) -> None:
+    user = make_user("refund-twice@example.com", credits=None)
+    credits.grant(user_id=user, source="purchase", amount=1000, source_ref="pack:twice")
+    assert claw_back(user_id=user, source_ref="pack:twice", amount=200, reason_ref="re_twice") == 200
+    # The same refund again (a replayed webhook): the first call's result, nothing written.
+    assert claw_back(user_id=user, source_ref="pack:twice", amount=200, reason_ref="re_twice") == 200
+    assert credits.balance(user_id=user) == 800
+    # Another refund of the same purchase claws again, still only down to what is unspent.
+    assert claw_back(user_id=user, source_ref="pack:twice", amount=900, reason_ref="re_more") == 800
+    assert credits.balance(user_id=user) == 0
+    # Nothing left: the refund is recorded with 0, and replays answer 0.
+    assert claw_back(user_id=user, source_ref="pack:twice", amount=100, reason_ref="re_empty") == 0
+    assert claw_back(user_id=user, source_ref="pack:twice", amount=100, reason_ref="re_empty") == 0
+    assert _refund_rows(user) == [
+        ("clawback:re_empty", 0, 0),
+        ("clawback:re_more", 800, -800),
+        ("clawback:re_twice", 200, -200),
+    ]
+    assert_invariant(user)
+
+
+def clawback_edge_cases(make_user) -> None:
+    """Unknown grant: 0 and no writes; another user's grant or reason_ref: ValueError; a lapsed grant
+    is expired (not clawed); bad arguments: ValueError."""
+    user = make_user("refund-edge@example.com", credits=None)
+    other = make_user("refund-other@example.com", credits=None)
+    assert claw_back(user_id=user, source_ref="pack:nowhere", amount=100, reason_ref="re_unknown") == 0
+    assert _refund_rows(user) == []
+    credits.grant(user_id=other, source="purchase", amount=100, source_ref="pack:other")
+    with pytest.raises(ValueError):
+        claw_back(user_id=user, source_ref="pack:other", amount=100, reason_ref="re_theirs")
+    assert credits.balance(user_id=other) == 100
+    credits.grant(user_id=user, source="purchase", amount=100, source_ref="pack:mine")
+    assert claw_back(user_id=user, source_ref="pack:mine", amount=40, reason_ref="re_shared") == 40
+    with pytest.raises(ValueError):
+        claw_back(user_id=other, source_ref="pack:other", amount=40, reason_ref="re_shared")
+    bad_args = [{"amount": 0, "reason_ref": "re_x"}, {"amount": 10, "reason_ref": ""}]
+    bad_args.append({"amount": 10, "reason_ref": "r" * 200})  # longer than credit_ledger.source_ref allows
+    for bad in bad_args:
+        with pytest.raises(ValueError):
+            claw_back(user_id=user, source_ref="pack:mine", **bad)
+    # A grant whose expires_at passed (not swept yet) has nothing to claw: it is expired instead.
+    soon = utcnow() + timedelta(seconds=1)
+    lapsing = credits.grant(user_id=user, source="purchase", amount=300, source_ref="pack:lapsing", expires_at=soon)
+    later = utcnow() + timedelta(seconds=5)
+    original = credit_refunds.utcnow
+    credit_refunds.utcnow = lambda: later
+    try:
+        assert claw_back(user_id=user, source_ref="pack:lapsing", amount=300, reason_ref="re_lapsed") == 0
+    finally:
+        credit_refunds.utcnow = original
+    assert _grant_row(lapsing.id) == (0, "expired")
+    assert credits.balance(user_id=user) == 60
+    assert_invariant(user)
+    assert_invariant(other)
+
+
+def concurrent_clawbacks_with_one_reason_claw_once(make_user, *, threads: int = 16) -> None:
+    user = make_user("refund-race@example.com", credits=None)
+    credits.grant(user_id=user, source="purchase", amount=1000, source_ref="pack:race")
+    failures: list[str] = []
+
+    def attempt(_: int) -> int:
+        return _counting_lock_failures(
+            lambda: claw_back(user_id=user, source_ref="pack:race", amount=300, reason_ref="re_race"), failures
+        )
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(attempt, range(threads)))
+    assert failures == []
+    assert results == [300] * threads  # every caller sees the one clawback
+    assert credits.balance(user_id=user) == 700
+    assert _refund_rows(user) == [("clawback:re_race", 300, -300)]
+    assert_invariant(user)
+
+
+def clawbacks_interleaved_with_settlement(make_user, *, threads: int = 4, cycles: int = 40) -> None:
+    """Reserve/settle workers and a refund worker on the same user and grant: no lock failure (same lock
+    order), and every hundredth is accounted for: granted = captured + clawed + balance."""
+    user = make_user("refund-mix@example.com", credits=None)
+    credits.grant(user_id=user, source="purchase", amount=50_000, source_ref="pack:mix")
+    failures: list[str] = []
+
+    def settler(t: int) -> int:
+        spent = 0
+        for i in range(cycles):
+            key = f"mix:{t}:{i}"
+            try:
+                _counting_lock_failures(
+                    lambda: credits.reserve(user_id=user, amount=100, operation="mix", key=key), failures
+                )
+            except credits.InsufficientCredits:
+                continue
+            if i % 2:
+                assert _counting_lock_failures(lambda: credits.capture(hold_id=key), failures) is True
+                spent += 100
+            else:
+                assert _counting_lock_failures(lambda: credits.release(hold_id=key), failures) is True
+        return spent
+
+    def refunder() -> int:
+        return sum(
+            _counting_lock_failures(
+                lambda: claw_back(user_id=user, source_ref="pack:mix", amount=700, reason_ref=f"re_mix:{i}"), failures
+            )
+            for i in range(cycles)
+        )
+
+    with ThreadPoolExecutor(max_workers=threads + 1) as pool:
+        clawed_f = pool.submit(refunder)
+        spent = sum(pool.map(settler, range(threads)))
+        clawed = clawed_f.result()
+    assert failures == [], failures[:5]
+    assert 0 < clawed <= 700 * cycles
+    assert clawed + spent + credits.balance(user_id=user) == 50_000
+    assert_invariant(user)
+
+
+def subscription_period_credits_spend_first(make_user) -> None:
+    """Issue 9 item 7: a period's subscription credits are spent before purchased (and signup) credits."""
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.db.models import CreditGrant
+
+    user = make_user("period-order@example.com", credits=100)
+    credits.grant(user_id=user, source="purchase", amount=500, source_ref="pack:order")
+    start = utcnow() - timedelta(days=1)
+    period = credits.grant_period(
+        user_id=user, subscription_id="sub_order", period_start=start, period_end=start + timedelta(days=30), amount=300
+    )
+    assert (period.source, period.source_ref) == ("subscription", f"subscription:sub_order:{int(start.timestamp())}")
+    hold = credits.reserve(user_id=user, amount=400, operation="x", key="period-order:1")
+    with read_session() as s:
+        taken = [
+            (s.get(CreditGrant, uuid.UUID(a["grant_id"])).source, a["amount"])
+            for a in credits.get_hold(hold.id).allocations
+        ]
+    assert taken == [("subscription", 300), ("signup", 100)]
+    assert_invariant(user)
+
+
+def period_grant_is_once_per_period_and_lapses_at_its_end(make_user) -> None:
+    user = make_user("period-lapse@example.com", credits=None)
+    start = (utcnow() - timedelta(days=1)).replace(microsecond=0)
+    end = start + timedelta(days=30)
+    first = credits.grant_period(user_id=user, subscription_id="sub_1", period_start=start, period_end=end, amount=1000)
+    # The same period again (a replayed invoice.paid), written naive-UTC: the same grant, nothing added.
+    again = credits.grant_period(
+        user_id=user,
+        subscription_id="sub_1",
+        period_start=start.astimezone(timezone.utc).replace(tzinfo=None),
+        period_end=end,
+        amount=1000,
+    )
+    assert again.id == first.id
+    assert credits.balance(user_id=user) == 1000
+    assert_invariant(user)
+    with pytest.raises(ValueError):
+        credits.grant_period(user_id=user, subscription_id="sub_1", period_start=end, period_end=start, amount=1)
+    credits.grant(user_id=user, source="purchase", amount=500, source_ref="pack:lapse")
+    hold = credits.reserve(user_id=user, amount=400, operation="x", key="period:1", ttl_seconds=90 * 86400)
+    assert credits.capture(hold_id=hold.id) is True  # 400 of the period's 1000 spent
+    # The next period starts: its credits are granted; the previous period's rest lapses at its own end.
+    nxt = credits.grant_period(
+        user_id=user, subscription_id="sub_1", period_start=end, period_end=end + timedelta(days=30), amount=1000
+    )
+    assert nxt.id != first.id
+    assert credits.balance(user_id=user) == 600 + 500 + 1000
+    before_end = credits.sweep(now=end - timedelta(seconds=1))
+    assert before_end["expired_hundredths"] == 0
+    after_end = credits.sweep(now=end + timedelta(seconds=1))
+    assert after_end["expired_hundredths"] == 600
+    assert _grant_row(first.id) == (0, "expired")
+    assert _grant_row(nxt.id) == (1000, "active")
+    assert credits.ledger_sum(user_id=user) == 500 + 1000
+    # Once the real clock passes the first end (the sweep ran "in the future"), balance agrees too.
+    assert credits.balance(user_id=user) == 500 + 1000
+    assert_invariant(user)

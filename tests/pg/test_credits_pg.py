@@ -53,3 +53,40 @@ def test_sweep_expiry_interleaved_with_reserves_keeps_the_ledger_exact(make_user
         steps = ledger_cases.expiry_interleaved_with_reserves(make_user, is_blocked=is_blocked)
     # The first reserve committed between the sweep's discovery read and its locked re-read.
     assert steps[0] == ("SELECT", "committed")
+
+
+# ------------------------------------------- refunds and subscription periods (issue 9 items 7-8)
+
+
+def test_refund_after_half_spent_claws_only_the_rest(make_user):
+    ledger_cases.refund_after_half_spent_claws_only_the_rest(make_user)
+
+
+def test_clawback_leaves_pending_holds_alone(make_user):
+    ledger_cases.clawback_leaves_pending_holds_alone(make_user)
+
+
+def test_clawback_is_idempotent_on_reason_ref(make_user):
+    ledger_cases.clawback_is_idempotent_on_reason_ref(make_user)
+
+
+def test_clawback_edge_cases(make_user):
+    ledger_cases.clawback_edge_cases(make_user)
+
+
+def test_concurrent_clawbacks_with_one_reason_claw_once(make_user):
+    """16 threads post the same refund at once: the user row lock serialises them, one clawback."""
+    ledger_cases.concurrent_clawbacks_with_one_reason_claw_once(make_user, threads=16)
+
+
+def test_clawbacks_interleaved_with_settlement_never_deadlock(make_user):
+    """Clawbacks take the user row, then the grant (the ledger's lock order): no deadlock with settlements."""
+    ledger_cases.clawbacks_interleaved_with_settlement(make_user, threads=6, cycles=60)
+
+
+def test_subscription_period_credits_spend_first(make_user):
+    ledger_cases.subscription_period_credits_spend_first(make_user)
+
+
+def test_period_grant_is_once_per_period_and_lapses_at_its_end(make_user):
+    ledger_cases.period_grant_is_once_per_period_and_lapses_at_its_end(make_user)

@@ -155,3 +155,58 @@ def test_settling_in_the_callers_session_keeps_its_objects_fresh_and_its_transac
         assert grant_row.remaining == 450
     assert credits.balance(user_id=user) == 450
     ledger_cases.assert_invariant(user)
+
+
+# ------------------------------------------- refunds and subscription periods (issue 9 items 7-8)
+
+
+def test_refund_after_half_spent_claws_only_the_rest(make_user):
+    ledger_cases.refund_after_half_spent_claws_only_the_rest(make_user)
+
+
+def test_clawback_leaves_pending_holds_alone(make_user):
+    ledger_cases.clawback_leaves_pending_holds_alone(make_user)
+
+
+def test_clawback_is_idempotent_on_reason_ref(make_user):
+    ledger_cases.clawback_is_idempotent_on_reason_ref(make_user)
+
+
+def test_clawback_edge_cases(make_user):
+    ledger_cases.clawback_edge_cases(make_user)
+
+
+def test_concurrent_clawbacks_with_one_reason_claw_once(make_user):
+    ledger_cases.concurrent_clawbacks_with_one_reason_claw_once(make_user)
+
+
+def test_clawbacks_interleaved_with_settlement(make_user):
+    ledger_cases.clawbacks_interleaved_with_settlement(make_user, threads=3, cycles=20)
+
+
+def test_clawback_in_the_callers_session_rolls_back_with_it(make_user):
+    from genpire_app.backend.db.engine import write_session
+    from genpire_app.backend.services.credit_refunds import claw_back
+
+    user = make_user("refund-tx@example.com", credits=None)
+    pack = credits.grant(user_id=user, source="purchase", amount=400, source_ref="pack:tx")
+    with pytest.raises(RuntimeError), write_session() as s:
+        assert claw_back(user_id=user, source_ref="pack:tx", amount=400, reason_ref="re_tx", session=s) == 400
+        raise RuntimeError("the order update failed")
+    assert credits.balance(user_id=user) == 400
+    with write_session() as s:
+        from genpire_app.backend.db.models import CreditGrant
+
+        row = s.get(CreditGrant, pack.id)
+        assert claw_back(user_id=user, source_ref="pack:tx", amount=150, reason_ref="re_tx", session=s) == 150
+        assert (row.remaining, row.status) == (250, "active")  # the caller's object is kept fresh
+    assert credits.balance(user_id=user) == 250
+    ledger_cases.assert_invariant(user)
+
+
+def test_subscription_period_credits_spend_first(make_user):
+    ledger_cases.subscription_period_credits_spend_first(make_user)
+
+
+def test_period_grant_is_once_per_period_and_lapses_at_its_end(make_user):
+    ledger_cases.period_grant_is_once_per_period_and_lapses_at_its_end(make_user)

@@ -34,7 +34,8 @@ unit of work). ORM objects of holds and grants that the caller's session already
 values (``ledger_sql._sync_identity_map``), so they are not stale after a settlement.
 
 Layout: this module is the public API and the spending policy; the SQL statements, row locks and postings
-are in the private module :mod:`genpire_app.backend.services.ledger_sql`.
+are in the private module :mod:`genpire_app.backend.services.ledger_sql`; refunds of purchased credits
+(``claw_back``, issue 9 item 8) are in :mod:`genpire_app.backend.services.credit_refunds`.
 """
 
 from __future__ import annotations
@@ -165,6 +166,49 @@ def grant(
             ],
         )
         return row
+
+
+def period_source_ref(subscription_id: str, period_start: datetime) -> str:
+    """The grant ``source_ref`` of one subscription period: ``"subscription:<id>:<start, Unix seconds>"``.
+
+    Unix seconds (Stripe's ``current_period_start``) make the reference independent of how the datetime
+    was written (time zone, naive UTC from SQLite).
+    """
+    return f"subscription:{subscription_id}:{int(as_utc(period_start).timestamp())}"
+
+
+def grant_period(
+    *,
+    user_id: int,
+    subscription_id: str,
+    period_start: datetime,
+    period_end: datetime,
+    amount: int,
+    session: Session | None = None,
+) -> CreditGrant:
+    """Grant one paid subscription period's credits (issue 9 item 7; DESIGN.md §5). One grant per period.
+
+    A ``subscription`` grant (spent before one-time credits: :data:`SOURCE_PRIORITY`) of ``amount``
+    hundredths of a credit with ``source_ref`` :func:`period_source_ref` and ``expires_at=period_end``: what
+    is left of it lapses at the period's end (reserve skips it from then on; ``sweep`` posts the expiry),
+    so a new period never carries the previous one's credits over, and nothing else is needed at renewal.
+    Idempotent like :func:`grant`: the same period again (a replayed invoice webhook) returns its grant.
+
+    Raises:
+        ValueError: ``period_end`` not after ``period_start``, empty ``subscription_id``, non-positive amount.
+    """
+    if not subscription_id:
+        raise ValueError("subscription_id is required")
+    if as_utc(period_end) <= as_utc(period_start):
+        raise ValueError("a period must end after it starts")
+    return grant(
+        user_id=user_id,
+        source="subscription",
+        amount=amount,
+        source_ref=period_source_ref(subscription_id, period_start),
+        expires_at=as_utc(period_end),
+        session=session,
+    )
 
 
 def _spending_order(grants: list[dict[str, Any]]) -> list[dict[str, Any]]:
