@@ -163,6 +163,15 @@ class Settings(BaseSettings):
     verify_link_hours: int = 48
     reset_link_minutes: int = 30
 
+    # ---- payments (issue 9 item 8; DESIGN.md §6, §8)
+    #: Stripe secret key: set, checkouts are Stripe Checkout Sessions; empty, the local test checkout.
+    stripe_secret_key: str = Field(default="", repr=False)
+    #: The Stripe webhook's signing secret (``whsec_...``); default derived from the signing key
+    #: (:meth:`stripe_webhook_secret_value`; the local test checkout signs with it).
+    stripe_webhook_secret: str = Field(default="", repr=False)
+    #: Countries Stripe collects shipping addresses for (prints), ISO 3166-1 alpha-2, comma-separated.
+    shipping_countries: str = "US,CA,GB,IE,DE,FR,NL,BE,ES,IT,AT,CH,SE,DK,NO,FI,PL,PT,AU,NZ"
+
     # ---- 3D models (issue 8; DESIGN.md §6, §8, §12)
     #: Meshy API key: set, 3D models come from Meshy; empty, from the offline reconstruction.
     meshy_api_key: str = Field(default="", repr=False)
@@ -244,6 +253,16 @@ class Settings(BaseSettings):
         import hmac
 
         return hmac.new(self.signing_key(), b"meshy-webhook", hashlib.sha256).hexdigest()[:32]
+
+    def stripe_webhook_secret_value(self) -> str:
+        """The Stripe webhook signing secret: ``STRIPE_WEBHOOK_SECRET`` or ``whsec_`` + 32 hex characters
+        derived from the signing key (the local test checkout and our route agree on it)."""
+        if self.stripe_webhook_secret:
+            return self.stripe_webhook_secret
+        import hashlib
+        import hmac
+
+        return "whsec_" + hmac.new(self.signing_key(), b"stripe-webhook", hashlib.sha256).hexdigest()[:32]
 
     @property
     def meshy_asset_host_list(self) -> tuple[str, ...]:

@@ -531,6 +531,7 @@ def test_registry_builds_real_clients_when_keys_are_set() -> None:
         provider_timeout_seconds=9.0,
         provider_max_retries=4,
         meshy_api_key=KEY,
+        stripe_secret_key="sk_test_fake_for_tests",
     )
     providers = registry.build_providers(settings)
     assert isinstance(providers.image, GeminiImageProvider)
@@ -538,8 +539,9 @@ def test_registry_builds_real_clients_when_keys_are_set() -> None:
     assert isinstance(providers.text, OpenAITextProvider)
     assert providers.vision.model == "gpt-4o-mini" and providers.text.model == "gpt-4o"
     assert providers.image.timeout_s == 9.0 and providers.image.max_retries == 4
-    assert providers.offline == []
-    assert KEY not in repr(providers)
+    assert providers.offline == [] and providers.payments.name == "stripe"
+    assert KEY not in repr(providers) and "sk_test_fake_for_tests" not in repr(providers)
+    assert registry.build_providers(Settings()).offline == ["image", "vision", "text", "model", "payments"]
 
     registry.set_providers(providers)
     try:
@@ -557,5 +559,5 @@ def test_registry_offline_property_names_offline_capabilities() -> None:
 
     real = make_provider(Server())
     providers = Providers(image=real, vision=FakeOffline(), text=FakeOffline())  # type: ignore[arg-type]
-    assert providers.offline == ["vision", "text", "model"]  # no 3D provider given: the offline one
+    assert providers.offline == ["vision", "text", "model", "payments"]  # no 3D or payment provider given: offline
 

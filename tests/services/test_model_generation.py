@@ -424,5 +424,5 @@ def test_registry_picks_meshy_with_a_key_and_offline_without(app_env):
     assert isinstance(real.model, MeshyClient) and "model" not in real.offline
     assert real.model.allowed_hosts == ("assets.meshy.ai", "*.cdn.example")
     offline = build_providers(Settings())
-    assert isinstance(offline.model, OfflineModelProvider) and offline.offline[-1] == "model"
+    assert isinstance(offline.model, OfflineModelProvider) and "model" in offline.offline
     assert CAPABILITY_LABELS["model"] == "3D models"

@@ -15,12 +15,14 @@ from dataclasses import dataclass, field
 from ..config import Settings, get_settings
 from .base import ImageProvider, TextProvider, VisionProvider
 from .model3d import ModelProvider
+from .payments import PaymentProvider
 
 #: Capability names, in the order the offline banner lists them.
-CAPABILITIES: tuple[str, ...] = ("image", "vision", "text", "model")
+CAPABILITIES: tuple[str, ...] = ("image", "vision", "text", "model", "payments")
 #: What the offline banner calls each capability.
 CAPABILITY_LABELS: dict[str, str] = {
     "image": "image generation", "vision": "image analysis", "text": "text", "model": "3D models",
+    "payments": "payments (test checkout)",
 }
 
 
@@ -30,10 +32,16 @@ def _offline_model() -> ModelProvider:
     return OfflineModelProvider()
 
 
+def _test_checkout() -> PaymentProvider:
+    from .offline.test_checkout import TestCheckout
+
+    return TestCheckout()
+
+
 def _is_offline(provider: object) -> bool:
-    """Whether ``provider`` is an offline implementation (its ``name`` is ``"offline"`` or it lives in an
-    ``offline_*`` module)."""
-    if getattr(provider, "name", "") == "offline":
+    """Whether ``provider`` is an offline implementation (its ``name`` is ``"offline"`` or ``"test"``, or it
+    lives in an ``offline_*`` module)."""
+    if getattr(provider, "name", "") in ("offline", "test"):
         return True
     module = type(provider).__module__.rsplit(".", 1)[-1]
     return module.startswith("offline")
@@ -49,18 +57,22 @@ class Providers:
         text: prompt improvement and tech packs (OpenAI or offline templates).
         model: 3D models from product views (Meshy or the offline reconstruction; issue 8 item 1). Defaults
             to the offline provider, so fakes built with the first three only still work.
+        payments: checkout sessions (Stripe Checkout, or the local test checkout; issue 9 item 8). Defaults
+            to the test checkout.
     """
 
     image: ImageProvider
     vision: VisionProvider
     text: TextProvider
     model: ModelProvider = field(default_factory=_offline_model)
+    payments: PaymentProvider = field(default_factory=_test_checkout)
 
     @property
     def offline(self) -> list[str]:
         """Capabilities served offline, in ``CAPABILITIES`` order (e.g. ``["image", "text"]``); empty when all
         are real. The UI shows these in its "offline providers" banner (DESIGN.md §2)."""
-        by_name = {"image": self.image, "vision": self.vision, "text": self.text, "model": self.model}
+        by_name = {"image": self.image, "vision": self.vision, "text": self.text, "model": self.model,
+                   "payments": self.payments}
         return [cap for cap in CAPABILITIES if _is_offline(by_name[cap])]
 
 
@@ -122,7 +134,18 @@ def build_providers(settings: Settings) -> Providers:
     else:
         model = _offline_model()
 
-    return Providers(image=image, vision=vision, text=text, model=model)
+    stripe_key = (settings.stripe_secret_key or "").strip()
+    if stripe_key:
+        from .stripe_client import StripeCheckout
+
+        payments: PaymentProvider = StripeCheckout(
+            stripe_key, timeout_s=timeout_s, max_network_retries=max_retries,
+            shipping_countries=tuple(c.strip().upper() for c in settings.shipping_countries.split(",") if c.strip()),
+        )
+    else:
+        payments = _test_checkout()
+
+    return Providers(image=image, vision=vision, text=text, model=model, payments=payments)
 
 
 _lock = threading.Lock()
