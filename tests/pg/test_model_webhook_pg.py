@@ -14,7 +14,7 @@ from genpire_app.backend.config import get_settings
 from genpire_app.backend.db.engine import read_session
 from genpire_app.backend.jobs import sweep
 from genpire_app.backend.providers.base import ProviderError
-from genpire_app.backend.services import credits, model_expiry, model_webhook, models3d
+from genpire_app.backend.services import credits, external_events, model_expiry, model_webhook, models3d
 from tests.services import test_model_webhook as helpers
 from tests.services.test_models3d import race
 
@@ -25,10 +25,10 @@ def test_external_events_unique_constraint_comes_from_the_migration(make_user):
             "SELECT conname FROM pg_constraint WHERE conrelid = 'external_events'::regclass"
         )).scalars())
     assert "uq_external_events_source_external_id" in names
-    first, seen = model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"})
+    first, seen = external_events.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"})
     assert not seen
-    assert model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t", "again": True}, handled=True) == (first, False)
-    assert model_webhook.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"}) == (first, True)
+    assert external_events.record_event("meshy", "t:SUCCEEDED:100", {"id": "t", "again": True}, handled=True) == (first, False)
+    assert external_events.record_event("meshy", "t:SUCCEEDED:100", {"id": "t"}) == (first, True)
     assert len(model_webhook.list_events()) == 1
 
 

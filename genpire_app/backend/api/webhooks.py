@@ -1,4 +1,6 @@
-"""Webhooks from other services: ``POST /api/webhooks/meshy/{secret}`` (issue 8 item 4; DESIGN.md §8, §12).
+"""Webhooks from other services: ``POST /api/webhooks/meshy/{secret}`` (issue 8 item 4; DESIGN.md §8, §12)
+and ``POST /api/webhooks/stripe`` (issue 9 item 8; signed with ``Stripe-Signature``, see
+:func:`stripe_webhook`).
 
 Server to server, so no session and no ``Origin`` check (Meshy sends neither); the random secret in the
 path is the authentication (Meshy documents no signature), and the task is re-fetched from the provider
@@ -63,4 +65,28 @@ async def meshy_webhook(secret: str, request: Request) -> dict[str, bool]:
     return {"ok": True}
 
 
-__all__ = ["MAX_BODY_BYTES", "meshy_webhook", "router"]
+@router.post("/api/webhooks/stripe")
+async def stripe_webhook(request: Request) -> dict[str, str]:
+    """Handle one Stripe event (``services.stripe_webhook``): 400 for a missing, wrong or stale signature or
+    a body that is not an event (nothing stored); 413 for a body over :data:`MAX_BODY_BYTES`; 200
+    ``{"result": ...}`` once handled, also for a duplicate (which changes nothing).
+
+    Raises:
+        HTTPException: 400 or 413 as above.
+    """
+    from genpire_app.backend.providers.stripe_signature import InvalidSignature
+    from genpire_app.backend.services import stripe_webhook as service
+
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        raise HTTPException(status_code=413, detail="Body too large.")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(status_code=413, detail="Body too large.")
+    try:
+        result = await service.handle(body, request.headers.get("stripe-signature", ""))
+    except InvalidSignature:
+        raise HTTPException(status_code=400, detail="Invalid signature.") from None
+    return {"result": result}
+
+
+__all__ = ["MAX_BODY_BYTES", "meshy_webhook", "router", "stripe_webhook"]

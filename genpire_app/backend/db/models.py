@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, Column, DateTime, Index, String, Text, Unique
 from sqlmodel import Field, SQLModel
 
 from genpire_app.backend.db import account_models  # noqa: F401  (registers the account tables)
+from genpire_app.backend.db import commerce_models  # noqa: F401  (registers packs, plans, cart, checkout, orders)
 from genpire_app.backend.db import external_models  # noqa: F401  (registers external_events)
 from genpire_app.backend.db import model3d_models  # noqa: F401  (registers the 3D and collection tables)
 from genpire_app.backend.db.fields import JSONType, as_utc, utcnow

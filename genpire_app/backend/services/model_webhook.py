@@ -35,22 +35,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.db.engine import read_session, write_session
 from genpire_app.backend.db.external_models import ExternalEvent
 from genpire_app.backend.db.model3d_models import TERMINAL_STATUSES, Collection, ModelStatus, Product3DModel
-from genpire_app.backend.db.models import CreditHold, ProductIdea, utcnow
+from genpire_app.backend.db.models import CreditHold, ProductIdea
 from genpire_app.backend.jobs import push
 from genpire_app.backend.jobs.push import Topic
 from genpire_app.backend.providers.base import ProviderError
 from genpire_app.backend.providers.meshy import parse_task
 from genpire_app.backend.providers.model3d import MULTI_IMAGE, ModelProvider, ModelTask
 from genpire_app.backend.services import credits, models3d, notifications
+from genpire_app.backend.services.external_events import Delivery, record, record_event
 from genpire_app.backend.storage import content_key, get_storage
 
 log = logging.getLogger(__name__)
@@ -196,46 +194,6 @@ def _hint(payload: Any) -> ModelTask:
         return parse_task(payload, kind=MULTI_IMAGE)  # the kind is a placeholder: the row's kind is used to re-fetch
     except (ValueError, TypeError) as err:
         raise InvalidPayload(f"not a 3D task object: {err}") from None
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One webhook delivery to record (DESIGN.md §8): ``source`` and ``external_id`` (unique together)."""
-
-    source: str
-    external_id: str
-    payload: dict[str, Any]
-
-
-def _record(s: Session, delivery: Delivery, *, handled: bool) -> tuple[uuid.UUID, bool]:
-    """Insert the delivery once (``UNIQUE(source, external_id)``: a duplicate inserts nothing), mark it
-    handled if asked; returns (its row id, whether it was handled before)."""
-    insert = pg_insert if s.get_bind().dialect.name == "postgresql" else sqlite_insert
-    now, external_id = utcnow(), delivery.external_id[:300]
-    s.execute(
-        insert(ExternalEvent)
-        .values(id=uuid.uuid4(), source=delivery.source, external_id=external_id, received_at=now,
-                payload=delivery.payload)
-        .on_conflict_do_nothing(index_elements=["source", "external_id"])
-    )
-    event_id, handled_at = s.exec(
-        select(ExternalEvent.id, ExternalEvent.handled_at)
-        .where(ExternalEvent.source == delivery.source, ExternalEvent.external_id == external_id)
-    ).one()
-    if handled and handled_at is None:
-        s.execute(update(ExternalEvent).where(ExternalEvent.id == event_id).values(handled_at=now))
-    return event_id, handled_at is not None
-
-
-def record_event(source: str, external_id: str, payload: dict[str, Any], *, handled: bool = False) -> tuple[uuid.UUID, bool]:
-    """Record one delivery in ``external_events`` once, in its own transaction (DESIGN.md §8).
-    ``handled``: mark it handled now (a delivery with nothing left to do).
-
-    Returns:
-        (the id of its row (the existing one for a duplicate), whether it was already handled before).
-    """
-    with write_session() as s:
-        return _record(s, Delivery(source, external_id, payload), handled=handled)
 
 
 async def handle_delivery(secret: str, payload: dict[str, Any]) -> str:
@@ -399,7 +357,7 @@ async def apply(
             )
             settle(s, moved)
             if delivery is not None:
-                _record(s, delivery, handled=True)
+                record(s, delivery, handled=True)
             return moved
 
     moved = await asyncio.to_thread(commit)
@@ -438,5 +396,5 @@ def list_events(source: str = SOURCE) -> list[ExternalEvent]:
 
 __all__ = [
     "InvalidPayload", "ModelView", "UnknownTask", "WrongSecret", "apply", "check_secret", "check_status",
-    "handle_delivery", "list_events", "model_provider", "record_event", "settle",
+    "handle_delivery", "list_events", "model_provider", "settle",
 ]

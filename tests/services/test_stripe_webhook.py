@@ -1,0 +1,68 @@
+"""Cart, checkout and the Stripe webhook on SQLite (issue 9 items 6-8); the same cases run on PostgreSQL in
+``tests/pg/test_stripe_webhook_pg.py``."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from genpire_app.backend.jobs.errors import OperationError
+from genpire_app.backend.services import cart, checkout
+from tests import commerce_cases as cases
+
+
+def test_the_same_completed_event_makes_one_order_and_grants_once(make_user):
+    cases.case_same_completed_event_five_times_and_late(make_user)
+
+
+def test_a_tampered_signature_gets_refused_and_changes_nothing(make_user):
+    cases.case_tampered_signature_changes_nothing(make_user)
+
+
+def test_a_refund_after_half_the_credits_are_spent_claws_back_only_the_rest(make_user):
+    cases.case_refund_after_half_spent_claws_back_only_the_rest(make_user)
+
+
+def test_asynchronous_payments_pending_then_paid_or_failed(make_user):
+    cases.case_async_payment_then_success_or_failure(make_user)
+
+
+def test_a_plan_grants_each_period_once(make_user):
+    cases.case_plan_grants_each_period_once(make_user)
+
+
+def test_cart_lines_quantities_and_owner_checks(make_user):
+    cases.ensure_catalogue()
+    user, other = make_user("cart@example.com", credits=None), make_user("other@example.com", credits=None)
+    mine = cart.add(user, "credit_pack", cases.STARTER, 2)
+    mine = cart.add(user, "credit_pack", cases.STARTER, 1)
+    [line] = mine.lines
+    assert (line.quantity, line.total_cents, mine.subtotal_cents) == (3, 2700, 2700)
+    mine = cart.add(user, "plan", cases.PRO_PLAN, 5)
+    assert [ln.quantity for ln in mine.lines] == [3, 1] and mine.has_plan and not mine.needs_shipping
+    with pytest.raises(OperationError):
+        cart.add(user, "credit_pack", cases.STARTER, 0)
+    with pytest.raises(OperationError):
+        cart.add(user, "credit_pack", "5b0c6a4e-2d7f-4b7e-9a51-000000000000", 1)  # not for sale
+    with pytest.raises(OperationError):
+        cart.set_quantity(other, line.id, 5)  # another user's line
+    cart.remove(other, line.id)
+    assert len(cart.get_cart(user).lines) == 2 and cart.get_cart(other).lines == ()
+    assert cart.set_quantity(user, line.id, 7).subtotal_cents == 7 * 900 + 2900
+    assert cart.remove(user, line.id).subtotal_cents == 2900 and cart.count(user) == 1
+
+
+def test_checkout_of_the_same_cart_twice_is_one_session(make_user):
+    cases.ensure_catalogue()
+    user = make_user("twice@example.com", credits=None)
+    with pytest.raises(OperationError):
+        asyncio.run(checkout.start(user))  # empty cart
+    first = cases.checkout_of(user, ("credit_pack", cases.STARTER, 1))
+    again = asyncio.run(checkout.start(user))
+    assert again.id == first.id and first.url == f"/checkout/test/{first.id}" and first.provider == "test"
+    assert first.items[0]["unit_cents"] == 900 and first.items[0]["credits"] == 1000
+    cart.add(user, "credit_pack", cases.STARTER, 1)  # a changed cart: a new session
+    assert asyncio.run(checkout.start(user)).id != first.id
+    with pytest.raises(OperationError):
+        checkout.get_owned(make_user("third@example.com", credits=None), first.id)
