@@ -14,6 +14,8 @@ from genpire_app.backend.http import wrap
 from genpire_app.pages.account import account_page
 from genpire_app.pages.activity import activity_page
 from genpire_app.pages.ai_designer import ai_designer_page
+from genpire_app.pages.cart import cart_page, test_checkout_page
+from genpire_app.pages.orders import order_page, orders_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
 from genpire_app.pages.email_links import add_pages as add_email_link_pages
@@ -26,6 +28,8 @@ from genpire_app.state.auth import AuthState
 from genpire_app.state.dashboard import DashboardState
 from genpire_app.state.models3d_gallery import GalleryState
 from genpire_app.state.ai_designer import DesignerState
+from genpire_app.state.cart import CartState, TestCheckoutState
+from genpire_app.state.orders import OrdersState
 from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
@@ -50,4 +54,9 @@ app.add_page(models3d_gallery_page, route="/3d-models", title="3D models · Genp
 app.add_page(account_page, route="/account", title="Account · Genpire", on_load=AccountState.load)
 app.add_page(activity_page, route="/activity", title="Activity · Genpire", on_load=ActivityState.load)
 app.add_page(techpack_page, route="/techpacks/[techpack_id]", title="Tech pack · Genpire", on_load=TechPackState.load)
+app.add_page(cart_page, route="/cart", title="Cart · Genpire", on_load=CartState.load)
+app.add_page(test_checkout_page, route="/checkout/test/[session_id]", title="Checkout · Genpire",
+             on_load=TestCheckoutState.load)
+app.add_page(orders_page, route="/orders", title="Orders · Genpire", on_load=OrdersState.load)
+app.add_page(order_page, route="/orders/[order_id]", title="Order · Genpire", on_load=OrdersState.load_detail)
 add_email_link_pages(app)

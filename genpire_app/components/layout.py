@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import reflex as rx
 
+from genpire_app.components.buy_credits import buy_button, buy_credits_dialog, cart_button
 from genpire_app.state.session import SessionState
 
 MAX_WIDTH = "1200px"
@@ -152,7 +153,8 @@ def header() -> rx.Component:
                 margin_left="24px",
             ),
             rx.spacer(),
-            credit_badge(),
+            rx.hstack(credit_badge(), buy_button(), spacing="1", align="center"),
+            cart_button(),
             notification_bell(),
             rx.menu.root(
                 rx.menu.trigger(
@@ -169,6 +171,7 @@ def header() -> rx.Component:
                     rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
                     rx.menu.item("3D models", on_select=rx.redirect("/3d-models")),
                     rx.menu.item("Activity", on_select=rx.redirect("/activity")),
+                    rx.menu.item("Orders", on_select=rx.redirect("/orders")),
                     rx.menu.item("Account", on_select=rx.redirect("/account")),
                     rx.menu.separator(),
                     # A real submit button of the sign-out form below: the browser posts it and follows
@@ -204,6 +207,7 @@ def page_shell(*children: rx.Component, title: str | None = None) -> rx.Componen
     return rx.box(
         header(),
         offline_banner(),
+        buy_credits_dialog(),
         rx.el.main(
             *children,
             max_width=MAX_WIDTH,

@@ -8,6 +8,7 @@ from genpire_app.backend.services.products import CATEGORIES, PRODUCT_GOALS, STY
 from genpire_app.components.layout import page_shell, protected, section_card, spend_button
 from genpire_app.components.upload_zone import upload_zone
 from genpire_app.components.verify_banner import verify_banner
+from genpire_app.state.buy_credits import BuyCreditsState
 from genpire_app.state.dashboard import DashboardState as S
 
 
@@ -179,8 +180,13 @@ def create_form() -> rx.Component:
             rx.cond(
                 S.low_balance,
                 rx.callout(
-                    rx.text("You need at least ", S.minimum_label, " to create a product. You have ",
-                            S.balance_label, "."),
+                    rx.flex(
+                        rx.text("You need at least ", S.minimum_label, " to create a product. You have ",
+                                S.balance_label, "."),
+                        rx.button("Buy more credits", size="1", variant="solid", color_scheme="amber",
+                                  on_click=BuyCreditsState.open_buy),
+                        spacing="3", align="center", wrap="wrap", justify="between", width="100%",
+                    ),
                     icon="triangle-alert",
                     color_scheme="amber",
                     size="1",

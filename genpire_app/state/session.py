@@ -74,17 +74,21 @@ class NotificationItem:
 
 @dataclasses.dataclass(frozen=True)
 class Header:
-    """What the header shows: balance in hundredths of a credit, unread count, offline capabilities."""
+    """What the header shows: balance in hundredths of a credit, unread count, offline capabilities, and the
+    number of lines in the cart."""
 
     balance: int
     unread: int
     offline: tuple[str, ...]
+    cart: int = 0
 
 
 def load_header(user_id: int) -> Header:
     """The header numbers of ``user_id`` (blocking: call in a thread)."""
+    from genpire_app.backend.services import cart
+
     return Header(credits.balance(user_id=user_id), notifications.unread_count(user_id=user_id),
-                  tuple(get_providers().offline))
+                  tuple(get_providers().offline), cart.count(user_id))
 
 
 class SessionState(rx.State):
@@ -96,6 +100,7 @@ class SessionState(rx.State):
     balance: int = 0
     unread: int = 0
     offline: list[str] = []
+    cart_count: int = 0
     notifications: list[NotificationItem] = []
     notifications_open: bool = False
 
@@ -118,7 +123,7 @@ class SessionState(rx.State):
         from genpire_app.backend.providers.registry import CAPABILITY_LABELS
 
         listed = ", ".join(CAPABILITY_LABELS.get(c, c) for c in self.offline)
-        return f"Offline providers: {listed} run on built-in offline implementations (no AI service is called)."
+        return f"Offline providers: {listed} run on built-in offline implementations (no outside service is called)."
 
     def _session_token(self) -> str:
         """The session secret from the cookie this tab's websocket connected with ("" when none)."""
@@ -152,6 +157,8 @@ class SessionState(rx.State):
             self.unread = header.unread
         if self.offline != list(header.offline):
             self.offline = list(header.offline)
+        if self.cart_count != header.cart:
+            self.cart_count = header.cart
 
     async def _open_page(self) -> int:
         """Start of every protected page's ``on_load`` (background): resolve the session, load the header,
