@@ -1,5 +1,6 @@
 """``/account``: who is signed in, and every active session (device, address, last seen) with "Sign out"
-per session and "Sign out everywhere" (issue 7 item 1)."""
+per session and "Sign out everywhere" (issue 7 item 1); billing: the plan, "Cancel plan", the Stripe
+customer portal and the payment history (issue 9 items 7 and 10)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import reflex as rx
 
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, sign_out_form
 from genpire_app.state.account import AccountState as A
+from genpire_app.state.billing import BillingState as B
+from genpire_app.state.billing import Payment
+from genpire_app.state.buy_credits import BuyCreditsState
 
 EVERYWHERE_FORM = "sign-out-everywhere-form"
 
@@ -42,6 +46,60 @@ def _session(row: rx.Var) -> rx.Component:
         border_bottom=f"1px solid {rx.color('gray', 4)}",
         role="listitem",
     )
+
+
+def _payment(row: Payment) -> rx.Component:
+    return rx.link(rx.flex(
+        rx.text(row.date, size="2", color=rx.color("gray", 11), min_width="90px"),
+        rx.text(row.what, size="2", flex="1"),
+        rx.badge(row.status, variant="soft"),
+        rx.text(row.amount, size="2", weight="medium"),
+        spacing="3", align="center", wrap="wrap", width="100%", padding_y="8px",
+    ), href="/orders/" + row.id, underline="none", color=rx.color("gray", 12), role="listitem", width="100%")
+
+
+def _billing() -> rx.Component:
+    """Plan, cancel at period end, customer portal, payment history (issue 9 items 7 and 10)."""
+    plan = rx.cond(
+        B.plan.name != "",
+        rx.vstack(
+            rx.hstack(rx.text(B.plan.name, " plan", weight="medium"), rx.badge(B.plan.credits, color_scheme="amber",
+                                                                                variant="soft"),
+                      rx.text(B.plan.price, size="2", color=rx.color("gray", 11)), spacing="2", align="center",
+                      wrap="wrap"),
+            rx.text(B.plan.period, size="2", id="plan-period"),
+            rx.cond(~B.plan.ending, rx.alert_dialog.root(
+                rx.alert_dialog.trigger(rx.button("Cancel plan", variant="outline", color_scheme="red", size="2")),
+                rx.alert_dialog.content(
+                    rx.alert_dialog.title("Cancel your plan?"),
+                    rx.alert_dialog.description("It ends when the paid month does; this month's credits stay "
+                                                "until then. No further payments are taken."),
+                    rx.hstack(rx.alert_dialog.cancel(rx.button("Keep plan", variant="soft", color_scheme="gray")),
+                              rx.alert_dialog.action(rx.button("Cancel plan", color_scheme="red",
+                                                               on_click=B.cancel_plan, loading=B.cancelling)),
+                              spacing="3", justify="end", margin_top="16px"),
+                ),
+            )),
+            spacing="2",
+        ),
+        rx.hstack(rx.text("No plan. Monthly plans give credits every month.", size="2"),
+                  rx.button("See plans", size="2", variant="soft", on_click=BuyCreditsState.open_buy), spacing="3",
+                  align="center", wrap="wrap"),
+    )
+    return section_card(rx.vstack(
+        rx.heading("Billing", size="4", as_="h2"),
+        plan,
+        rx.cond(B.portal, rx.button("Manage payment methods and invoices", variant="soft", size="2",
+                                    on_click=B.open_portal)),
+        rx.separator(size="4"),
+        rx.heading("Payment history", size="3", as_="h3"),
+        rx.cond(B.payments.length() == 0,
+                rx.text(rx.cond(B.billing_loaded, "No payments yet.", "Loading…"), size="2", color=rx.color("gray", 11)),
+                rx.vstack(rx.foreach(B.payments, _payment), role="list", aria_label="Payment history", spacing="0",
+                          width="100%")),
+        rx.link("All orders", href="/orders", size="2"),
+        spacing="3", width="100%", on_mount=B.load_billing,
+    ))
 
 
 @protected
@@ -90,6 +148,7 @@ def account_page() -> rx.Component:
                     width="100%",
                 ),
             ),
+            _billing(),
             spacing="4",
             width="100%",
             max_width="720px",

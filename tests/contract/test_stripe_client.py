@@ -577,3 +577,16 @@ def test_every_builder_output_verifies_after_signing() -> None:
         body, header = signed_body(event, WHSEC)
         assert verify(body, header, WHSEC) == event
         assert re.fullmatch(r"evt_[A-Za-z0-9]+", event["id"]) and event["api_version"] == stripe.api_version
+
+
+async def test_cancel_at_period_end_updates_the_subscription() -> None:
+    server = Server("subscription_cancel_at_period_end")
+    rec = recording("subscription_cancel_at_period_end")
+    await client(server).cancel_at_period_end("sub_1QxR7bLkT9pWm3Ck")
+    assert_api_request(server.requests[0], "https://api.stripe.com" + rec["request"]["path"])
+    assert server.form() == rec["request"]["form"]
+    with pytest.raises(ProviderError) as info:
+        await client(Server("error_400")).cancel_at_period_end("sub_gone")
+    assert info.value.message == stripe_client.MSG_REJECTED and not info.value.retryable
+    with pytest.raises(ValueError):
+        await client(Server("error_400")).cancel_at_period_end("")

@@ -83,3 +83,29 @@ def test_a_user_at_zero_credits_buys_a_pack_and_continues(page, server):
     expect(page.get_by_role("img", name="Front view", exact=True)).to_be_visible(timeout=SLOW)
     expect(balance(page)).to_have_text("54 credits", timeout=SLOW)
     assert not page.js_errors, page.js_errors
+
+
+def test_a_monthly_plan_is_bought_shown_and_cancelled_at_period_end(page, server):
+    sign_up(page)
+    page.get_by_role("button", name="Buy Credits").click()
+    page.get_by_role("dialog", name="Buy Credits").get_by_role("button", name=re.compile(r"^Add Pro")).click()
+    expect(page).to_have_url(re.compile(r"/cart$"), timeout=SLOW)
+    expect(page.locator("#cart-total")).to_have_text("$29.00")
+    page.get_by_role("button", name="Proceed to Checkout").click()
+    expect(page).to_have_url(re.compile(r"/checkout/test/cs_test_"), timeout=SLOW)
+    page.get_by_role("button", name="Pay").click()
+    expect(page).to_have_url(re.compile(r"/orders\?session_id="), timeout=SLOW)
+    expect(balance(page)).to_have_text("120 credits", timeout=SLOW)  # 20 + the plan's 100 this month
+
+    page.goto("/account")
+    expect(page.get_by_text("Pro plan", exact=True)).to_be_visible(timeout=SLOW)
+    expect(page.locator("#plan-period")).to_contain_text("Renews on")
+    expect(page.get_by_role("list", name="Payment history")).to_contain_text("Pro plan")
+    page.shots("account-plan")
+    page.get_by_role("button", name="Cancel plan").click()
+    page.get_by_role("alertdialog").get_by_role("button", name="Cancel plan").click()
+    expect(page.locator("#plan-period")).to_contain_text("Ends on", timeout=SLOW)
+    expect(page.get_by_role("button", name="Cancel plan")).to_have_count(0)
+    expect(balance(page)).to_have_text("120 credits")  # this month's credits stay until its end
+    page.shots("account-plan-cancelled")
+    assert not page.js_errors, page.js_errors

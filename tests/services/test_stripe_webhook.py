@@ -66,3 +66,25 @@ def test_checkout_of_the_same_cart_twice_is_one_session(make_user):
     assert asyncio.run(checkout.start(user)).id != first.id
     with pytest.raises(OperationError):
         checkout.get_owned(make_user("third@example.com", credits=None), first.id)
+
+
+def test_a_cancelled_plan_ends_with_its_period_and_keeps_its_credits_until_then(make_user):
+    from datetime import timedelta
+
+    from genpire_app.backend.db.models import as_utc
+    from genpire_app.backend.jobs import sweep
+    from genpire_app.backend.services import credits, subscriptions
+
+    cases.case_plan_grants_each_period_once(make_user)  # plan@example.com: 2 periods paid, 200 credits
+    user = make_user("plan2@example.com", credits=None)
+    session = cases.checkout_of(user, ("plan", cases.PRO_PLAN, 1))
+    cases.deliver(cases.completed(session, user, subscription_id="sub_test_2", customer_id="cus_test_2"))
+    row = asyncio.run(subscriptions.request_cancel(user))
+    assert row.cancel_at_period_end and credits.balance(user_id=user) == 10000
+    with pytest.raises(OperationError):
+        asyncio.run(subscriptions.request_cancel(make_user("noplan@example.com", credits=None)))
+    end = as_utc(row.current_period_end)
+    assert sweep.recovery_sweep(now=end - timedelta(minutes=1))["ended_plans"] == 0
+    assert subscriptions.live(user) is not None
+    assert sweep.recovery_sweep(now=end + timedelta(seconds=1))["ended_plans"] == 1
+    assert subscriptions.live(user) is None and credits.balance(user_id=user) == 0  # the period's credits lapsed too

@@ -16,6 +16,7 @@ Runs in every queue worker at boot and every ``Settings.sweep_seconds`` (``jobs.
 - Housekeeping (issue 7): sign-in throttle rows idle for a day and sessions ended a week ago are deleted.
 - 3D tasks with no result after ``Settings.model_task_expire_seconds`` expire and their holds are released
   (``services.model_expiry.expire_due``; issue 8 item 3).
+- Plans cancelled at period end whose period is over end (``services.subscriptions.end_due``; issue 9 item 7).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from genpire_app.backend.db.models import Job, as_utc, utcnow
 from genpire_app.backend.jobs import identity, push, queue, runner
 from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobStatus
 from genpire_app.backend.jobs.push import Topic
-from genpire_app.backend.services import credits, mail, model_expiry, sessions, throttle
+from genpire_app.backend.services import credits, mail, model_expiry, sessions, subscriptions, throttle
 
 log = logging.getLogger(__name__)
 
@@ -151,6 +152,7 @@ def recovery_sweep(*, now: datetime | None = None) -> dict[str, int]:
         "pruned_throttle_rows": _guarded("throttle", throttle.prune, now),
         "pruned_sessions": _guarded("sessions", sessions.prune, now),
         "expired_models": _guarded("models", model_expiry.expire_due, now),
+        "ended_plans": _guarded("plans", subscriptions.end_due, now),
     }
     return {**report, **ledger, **housekeeping}
 

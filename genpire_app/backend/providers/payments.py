@@ -81,7 +81,8 @@ class CreatedSession:
 
 @runtime_checkable
 class PaymentProvider(Protocol):
-    """Creates checkout sessions and customer-portal links. ``name``: ``"stripe"`` or ``"test"``."""
+    """Creates checkout sessions and customer-portal links, and cancels subscriptions at period end.
+    ``name``: ``"stripe"`` or ``"test"``."""
 
     name: str
 
@@ -96,6 +97,14 @@ class PaymentProvider(Protocol):
     async def portal_url(self, customer_id: str, return_url: str) -> str | None:
         """A customer-portal URL for the customer (payment methods, invoices, plan), or None when the
         provider has none (the test checkout)."""
+        ...
+
+    async def cancel_at_period_end(self, subscription_id: str) -> None:
+        """End the provider's subscription when its paid period ends (nothing to do for the test checkout).
+
+        Raises:
+            ProviderError: refused or unreachable.
+        """
         ...
 
 

@@ -321,6 +321,23 @@ class StripeCheckout:
             raise self._error(MSG_BAD_RESPONSE, retryable=True, detail="portal: no url")
         return url
 
+    async def cancel_at_period_end(self, subscription_id: str) -> None:
+        """Set ``cancel_at_period_end`` on a Stripe subscription (``sub_...``): the plan ends when the paid
+        period does. Source: issue 9 item 7; Stripe API reference "Update a subscription".
+
+        Raises:
+            ValueError: an empty ``subscription_id``.
+            ProviderError: as :meth:`create_checkout`.
+        """
+        if not subscription_id:
+            raise ValueError("a subscription id is required")
+        params: Any = {"cancel_at_period_end": True}
+
+        def call() -> Awaitable[Any]:
+            return self._client.v1.subscriptions.update_async(subscription_id, params)
+
+        await self._call("cancel subscription", call, rejected=MSG_REJECTED)
+
     # ---------------------------------------------------------------------------------- plumbing
 
     async def _call(self, operation: str, call: Callable[[], Awaitable[Any]], *, rejected: str) -> Any:

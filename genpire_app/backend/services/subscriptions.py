@@ -111,6 +111,26 @@ def cancel_at_period_end(user_id: int) -> Subscription:
         return row
 
 
+async def request_cancel(user_id: int) -> Subscription:
+    """The account page's "Cancel plan": the payment provider is told first (Stripe: ``cancel_at_period_end``),
+    then our row (:func:`cancel_at_period_end`). Credits of the paid period stay until its end.
+
+    Raises:
+        OperationError: ``not_found`` when the user has no plan. ProviderError: the provider refused (the
+            plan is unchanged).
+    """
+    import asyncio
+
+    from genpire_app.backend.providers.registry import get_providers
+
+    row = await asyncio.to_thread(live, user_id)
+    if row is None:
+        raise OperationError("not_found", "You have no plan to cancel.")
+    if row.stripe_subscription_id:
+        await get_providers().payments.cancel_at_period_end(row.stripe_subscription_id)
+    return await asyncio.to_thread(cancel_at_period_end, user_id)
+
+
 def end_due(now: datetime | None = None) -> int:
     """Cancel plans marked to end whose period is over (the sweep). Returns how many ended."""
     now = now or utcnow()
@@ -124,4 +144,5 @@ def end_due(now: datetime | None = None) -> int:
     return len(ended)
 
 
-__all__ = ["PERIOD", "begin", "cancel_at_period_end", "end_due", "live", "plan_of", "renew", "set_status"]
+__all__ = ["PERIOD", "begin", "cancel_at_period_end", "end_due", "live", "plan_of", "renew", "request_cancel",
+           "set_status"]

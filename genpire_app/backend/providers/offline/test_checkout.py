@@ -80,6 +80,10 @@ class TestCheckout:
         """None: the test checkout has no customer portal."""
         return None
 
+    async def cancel_at_period_end(self, subscription_id: str) -> None:
+        """Nothing to tell: a test subscription lives only in our table (Source: issue 9 item 7)."""
+        return None
+
 
 def signed_body(event: dict[str, Any], secret: str, *, timestamp: int | None = None) -> tuple[bytes, str]:
     """The raw JSON body of ``event`` and its ``Stripe-Signature`` header value, signed with ``secret`` (the
