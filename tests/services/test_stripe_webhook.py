@@ -88,3 +88,27 @@ def test_a_cancelled_plan_ends_with_its_period_and_keeps_its_credits_until_then(
     assert subscriptions.live(user) is not None
     assert sweep.recovery_sweep(now=end + timedelta(seconds=1))["ended_plans"] == 1
     assert subscriptions.live(user) is None and credits.balance(user_id=user) == 0  # the period's credits lapsed too
+
+
+def test_the_route_checks_the_signature_on_the_raw_body(make_user):
+    from fastapi.testclient import TestClient
+
+    from genpire_app.backend.api.app import create_api
+    from genpire_app.backend.api.webhooks import MAX_BODY_BYTES
+    from genpire_app.backend.config import get_settings
+    from genpire_app.backend.providers.offline.test_checkout import signed_body
+
+    cases.ensure_catalogue()
+    user = make_user("route@example.com", credits=None)
+    session = cases.checkout_of(user, ("credit_pack", cases.STARTER, 1))
+    body, header = signed_body(cases.completed(session, user), get_settings().stripe_webhook_secret_value())
+    client = TestClient(create_api())
+    url = "/api/webhooks/stripe"
+    assert client.post(url, content=body.replace(b"900", b"1"), headers={"Stripe-Signature": header}).status_code == 400
+    assert client.post(url, content=body).status_code == 400  # no signature
+    assert client.post(url, content=b"x" * (MAX_BODY_BYTES + 1), headers={"Stripe-Signature": header}).status_code == 413
+    assert cases.orders_of(user) == []
+    answer = client.post(url, content=body, headers={"Stripe-Signature": header, "Content-Type": "application/json"})
+    assert answer.status_code == 200 and answer.json() == {"result": "order_paid"}
+    assert client.post(url, content=body, headers={"Stripe-Signature": header}).json() == {"result": "duplicate"}
+    assert cases.exact(user) == 1000

@@ -31,6 +31,16 @@ router = APIRouter(tags=["webhooks"])
 MAX_BODY_BYTES = 256 * 1024
 
 
+async def _body(request: Request) -> bytes:
+    """The raw body, at most :data:`MAX_BODY_BYTES` (413 beyond, checked on the declared length first)."""
+    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
+        raise HTTPException(status_code=413, detail="Body too large.")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise HTTPException(status_code=413, detail="Body too large.")
+    return body
+
+
 @router.post("/api/webhooks/meshy/{secret}")
 async def meshy_webhook(secret: str, request: Request) -> dict[str, bool]:
     """Handle one Meshy delivery; see the module docstring for the answers.
@@ -42,11 +52,7 @@ async def meshy_webhook(secret: str, request: Request) -> dict[str, bool]:
         model_webhook.check_secret(secret)
     except model_webhook.WrongSecret:
         raise HTTPException(status_code=404, detail="Not Found") from None
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        raise HTTPException(status_code=413, detail="Body too large.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(status_code=413, detail="Body too large.")
+    body = await _body(request)
     try:
         payload = json.loads(body)
     except ValueError:
@@ -77,11 +83,7 @@ async def stripe_webhook(request: Request) -> dict[str, str]:
     from genpire_app.backend.providers.stripe_signature import InvalidSignature
     from genpire_app.backend.services import stripe_webhook as service
 
-    if int(request.headers.get("content-length") or 0) > MAX_BODY_BYTES:
-        raise HTTPException(status_code=413, detail="Body too large.")
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(status_code=413, detail="Body too large.")
+    body = await _body(request)
     try:
         result = await service.handle(body, request.headers.get("stripe-signature", ""))
     except InvalidSignature:

@@ -41,6 +41,7 @@ import httpx
 
 from .base import ProviderError
 from .model3d import ModelRequest, ModelTask, ModelTaskStatus, TaskKind, check_kind, check_task_id
+from .transport import SharedTransport
 
 logger = logging.getLogger(__name__)
 
@@ -189,19 +190,6 @@ def _meshy_message(response: httpx.Response) -> str:
     return str(data)[:300]
 
 
-class _Shared(httpx.AsyncBaseTransport):
-    """Delegates to an injected transport and never closes it (each call opens and closes its own client)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        return None
-
-
 # ----------------------------------------------------------------------------------------------- client
 
 
@@ -341,7 +329,7 @@ class MeshyClient:
     # ---------------------------------------------------------------------------------- plumbing
 
     def _http(self) -> httpx.AsyncClient:
-        transport = _Shared(self._transport) if self._transport is not None else None
+        transport = SharedTransport(self._transport) if self._transport is not None else None
         return httpx.AsyncClient(transport=transport, timeout=self.timeout, follow_redirects=False)
 
     def _error(self, message: str, *, retryable: bool, status: int | None = None, detail: str = "") -> ProviderError:

@@ -46,6 +46,7 @@ import stripe
 
 from .base import ProviderError
 from .payments import MODES, CheckoutRequest, CreatedSession
+from .transport import SharedTransport
 
 logger = logging.getLogger(__name__)
 
@@ -147,19 +148,6 @@ def session_params(
     return params
 
 
-class _Shared(httpx.AsyncBaseTransport):
-    """Delegates to an injected transport and never closes it (each request opens and closes its own client)."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self._inner = inner
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await self._inner.handle_async_request(request)
-
-    async def aclose(self) -> None:
-        return None
-
-
 class _HttpxTransportClient(stripe.HTTPClient):
     """The SDK's HTTP layer over httpx with an injectable transport and sleep (async only).
 
@@ -180,7 +168,7 @@ class _HttpxTransportClient(stripe.HTTPClient):
         self, method: str, url: str, headers: Mapping[str, str], post_data: Any = None
     ) -> tuple[bytes, int, Mapping[str, str]]:
         content = post_data.encode() if isinstance(post_data, str) else post_data
-        transport = _Shared(self._transport) if self._transport is not None else None
+        transport = SharedTransport(self._transport) if self._transport is not None else None
         try:
             async with httpx.AsyncClient(transport=transport, timeout=self._timeout, follow_redirects=False) as http:
                 response = await http.request(method.upper(), url, headers=dict(headers), content=content)
