@@ -15,6 +15,7 @@ from genpire_app.pages.account import account_page
 from genpire_app.pages.activity import activity_page
 from genpire_app.pages.ai_designer import ai_designer_page
 from genpire_app.pages.cart import cart_page, test_checkout_page
+from genpire_app.pages.help import help_page
 from genpire_app.pages.orders import order_page, orders_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
@@ -29,6 +30,7 @@ from genpire_app.state.dashboard import DashboardState
 from genpire_app.state.models3d_gallery import GalleryState
 from genpire_app.state.ai_designer import DesignerState
 from genpire_app.state.cart import CartState, TestCheckoutState
+from genpire_app.state.help import HelpState
 from genpire_app.state.orders import OrdersState
 from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.session import signed_out_handler
@@ -59,4 +61,5 @@ app.add_page(test_checkout_page, route="/checkout/test/[session_id]", title="Che
              on_load=TestCheckoutState.load)
 app.add_page(orders_page, route="/orders", title="Orders · Genpire", on_load=OrdersState.load)
 app.add_page(order_page, route="/orders/[order_id]", title="Order · Genpire", on_load=OrdersState.load_detail)
+app.add_page(help_page, route="/help", title="Help · Genpire", on_load=HelpState.load)
 add_email_link_pages(app)

@@ -173,6 +173,7 @@ def header() -> rx.Component:
                     rx.menu.item("Activity", on_select=rx.redirect("/activity")),
                     rx.menu.item("Orders", on_select=rx.redirect("/orders")),
                     rx.menu.item("Account", on_select=rx.redirect("/account")),
+                    rx.menu.item("Help", on_select=rx.redirect("/help")),
                     rx.menu.separator(),
                     # A real submit button of the sign-out form below: the browser posts it and follows
                     # the answer, which clears the HttpOnly cookie (Enter/Space on the item click it too).

@@ -108,4 +108,12 @@ def test_a_monthly_plan_is_bought_shown_and_cancelled_at_period_end(page, server
     expect(page.get_by_role("button", name="Cancel plan")).to_have_count(0)
     expect(balance(page)).to_have_text("120 credits")  # this month's credits stay until its end
     page.shots("account-plan-cancelled")
+
+    page.get_by_role("button", name="Account menu").click()
+    page.get_by_role("menuitem", name="Help").click()
+    expect(page.get_by_role("heading", name="Help", level=1)).to_be_visible(timeout=SLOW)
+    guides = page.get_by_role("navigation", name="Guides")
+    guides.get_by_role("link", name="Credits, plans and orders").click()
+    expect(page.get_by_role("heading", name="Credits, plans and orders")).to_be_in_viewport()
+    page.shots("help")
     assert not page.js_errors, page.js_errors
