@@ -12,6 +12,7 @@ import pytest
 import trimesh
 
 from genpire_app.backend.exports.mesh_formats import convert
+from genpire_app.backend.services import mesh_analysis
 from genpire_app.backend.services import print_pricing as pp
 from genpire_app.backend.services.print_pricing import (
     DEFAULT_MODELS,
@@ -142,7 +143,7 @@ def test_seam_with_rounding_noise_is_welded_by_manifold3d(monkeypatch) -> None:
     info = analyse(glb)
     assert info.watertight and info.repaired
     assert info.volume_mm3 == pytest.approx(BOX_MM3, rel=1e-6)
-    monkeypatch.setattr(pp, "_weld", lambda mesh: None)  # without the manifold3d step it stays open
+    monkeypatch.setattr(mesh_analysis, "_weld", lambda mesh: None)  # without the manifold3d step it stays open
     assert analyse(glb).reason == REASON_HOLES
 
 
