@@ -13,7 +13,6 @@ import trimesh
 
 from genpire_app.backend.exports.mesh_formats import convert
 from genpire_app.backend.services import mesh_analysis
-from genpire_app.backend.services import print_pricing as pp
 from genpire_app.backend.services.print_pricing import (
     DEFAULT_MODELS,
     REASON_FLAT,
