@@ -36,6 +36,11 @@ class Prices(BaseSettings):
     regenerate_view: int = 50
     tech_pack: int = 100
     model_3d: int = 1000
+    #: Quick 3D (seed 003 §2, §4; DESIGN.md §12 "quick 3D"): two concept images, a regeneration of them, and a
+    #: model attempt of an asset after the first one (the first model attempt of each asset is free).
+    concepts: int = 100
+    regenerate_concepts: int = 100
+    quick_model: int = 100
     #: Minimum balance to start a product (front view + remaining views), seed 000 §3 Phase 1.
     minimum_to_create: int = 300
 
@@ -186,6 +191,10 @@ class Settings(BaseSettings):
     max_model_bytes: int = 200 * 1024 * 1024
     #: Voxel grid of the offline reconstruction (cells along the longest side).
     offline_3d_resolution: int = 96
+
+    # ---- quick 3D (seed 003 §2 "Asset Page": "Regenerate Concepts (if retries available)")
+    #: Concept regenerations allowed per asset after its first concepts (``CONCEPT_RETRIES``).
+    concept_retries: int = 3
 
     prices: Prices = Field(default_factory=Prices)
     _signing_key: bytes | None = PrivateAttr(default=None)

@@ -18,6 +18,7 @@ class JobKind(StrEnum):
     VIEW_SVG = "view_svg"
     MODEL_3D = "model_3d"
     MODEL_EXPORTS = "model_exports"
+    CONCEPTS = "concepts"  # quick 3D: two concept images of an asset (seed 003 §4 "Generation")
 
 
 class JobStatus(StrEnum):

@@ -18,6 +18,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     """``{job kind: operation}`` for every operation of the app."""
     from genpire_app.backend.services.annotate import Annotate
     from genpire_app.backend.services.approval import Approval
+    from genpire_app.backend.services.concepts import GenerateConcepts
     from genpire_app.backend.services.edits import Edit
     from genpire_app.backend.services.front_view import FrontView, Iteration
     from genpire_app.backend.services.model_generation import Generate3D, ModelExports
@@ -27,7 +28,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
 
     ops: list[Operation[Any, Any]] = [
         FrontView(), Iteration(), Approval(), RetryView(), Edit(), Annotate(), TechPackOperation(), ViewSvg(),
-        Generate3D(), ModelExports(),
+        Generate3D(), ModelExports(), GenerateConcepts(),
     ]
     return {str(op.kind): op for op in ops}
 
