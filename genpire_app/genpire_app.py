@@ -17,6 +17,7 @@ from genpire_app.pages.ai_designer import ai_designer_page
 from genpire_app.pages.cart import cart_page, test_checkout_page
 from genpire_app.pages.help import help_page
 from genpire_app.pages.orders import order_page, orders_page
+from genpire_app.pages.quick3d import asset_page, quick3d_page, workspace_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
 from genpire_app.pages.email_links import add_pages as add_email_link_pages
@@ -31,7 +32,9 @@ from genpire_app.state.models3d_gallery import GalleryState
 from genpire_app.state.ai_designer import DesignerState
 from genpire_app.state.cart import CartState, TestCheckoutState
 from genpire_app.state.help import HelpState
+from genpire_app.state.asset_page import AssetPageState, WorkspaceState
 from genpire_app.state.orders import OrdersState
+from genpire_app.state.quick3d import Quick3DState
 from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
@@ -62,4 +65,7 @@ app.add_page(test_checkout_page, route="/checkout/test/[session_id]", title="Che
 app.add_page(orders_page, route="/orders", title="Orders · Genpire", on_load=OrdersState.load)
 app.add_page(order_page, route="/orders/[order_id]", title="Order · Genpire", on_load=OrdersState.load_detail)
 app.add_page(help_page, route="/help", title="Help · Genpire", on_load=HelpState.load)
+app.add_page(quick3d_page, route="/quick-3d", title="Quick 3D · Genpire", on_load=Quick3DState.load)
+app.add_page(workspace_page, route="/workspace", title="Workspace · Genpire", on_load=WorkspaceState.load)
+app.add_page(asset_page, route="/assets/[asset_id]", title="Model · Genpire", on_load=AssetPageState.load)
 add_email_link_pages(app)

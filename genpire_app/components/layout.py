@@ -146,6 +146,7 @@ def header() -> rx.Component:
             rx.hstack(
                 rx.link("Dashboard", href="/dashboard", size="2", weight="medium", color=rx.color("gray", 11)),
                 rx.link("3D models", href="/3d-models", size="2", weight="medium", color=rx.color("gray", 11)),
+                rx.link("Quick 3D", href="/quick-3d", size="2", weight="medium", color=rx.color("gray", 11)),
                 rx.link("Activity", href="/activity", size="2", weight="medium", color=rx.color("gray", 11)),
                 rx.link("Account", href="/account", size="2", weight="medium", color=rx.color("gray", 11)),
                 display=["none", "none", "flex"],
@@ -170,6 +171,8 @@ def header() -> rx.Component:
                     rx.menu.separator(),
                     rx.menu.item("Dashboard", on_select=rx.redirect("/dashboard")),
                     rx.menu.item("3D models", on_select=rx.redirect("/3d-models")),
+                    rx.menu.item("Quick 3D", on_select=rx.redirect("/quick-3d")),
+                    rx.menu.item("Workspace", on_select=rx.redirect("/workspace")),
                     rx.menu.item("Activity", on_select=rx.redirect("/activity")),
                     rx.menu.item("Orders", on_select=rx.redirect("/orders")),
                     rx.menu.item("Account", on_select=rx.redirect("/account")),

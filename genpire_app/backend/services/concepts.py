@@ -47,17 +47,23 @@ from genpire_app.backend.services import assets, notifications
 from genpire_app.backend.services.views import generate_one, mime_of
 from genpire_app.backend.storage import BlobNotFound, get_storage
 
-#: Concept variations, as (instruction for the image model, clauses the offline renderer parses). Attempt n
-#: (1 = the first concepts) uses entries 2n-2 and 2n-1 (modulo the length) for concepts A and B.
+#: Concept variations, as (instruction for the image model, clauses the offline renderer parses: shape,
+#: finish, size and a colour, so the two concepts differ at a glance). Attempt n (1 = the first concepts)
+#: uses entries 2n-2 and 2n-1 (modulo the length) for concepts A and B.
 VARIATIONS: tuple[tuple[str, str], ...] = (
     ("a faithful interpretation of the description", ""),
-    ("rounder corners, glossy finish, slightly wider", "rounder corners, glossy finish, slightly wider"),
-    ("squarer edges, matte finish, slightly taller", "squarer edges, matte finish, slightly taller"),
-    ("slightly smaller and chunkier, rounded corners", "slightly smaller and chunkier, rounded corners"),
-    ("taller and slimmer, glossy finish", "taller and slimmer, glossy finish"),
-    ("wider, sharper edges, matte finish", "wider, sharper edges, matte finish"),
-    ("bigger, softer corners, glossy finish", "bigger, softer corners, glossy finish"),
-    ("narrower and deeper, angular edges, matte finish", "narrower and deeper, angular edges, matte finish"),
+    ("rounder corners, glossy finish, slightly wider, in teal",
+     "rounder corners, glossy finish, slightly wider\nchange the color to teal"),
+    ("squarer edges, matte finish, slightly taller, in terracotta",
+     "squarer edges, matte finish, slightly taller\nchange the color to terracotta"),
+    ("slightly smaller and chunkier, rounded corners, in navy",
+     "slightly smaller and chunkier, rounded corners\nchange the color to navy"),
+    ("taller and slimmer, glossy finish, in olive", "taller and slimmer, glossy finish\nchange the color to olive"),
+    ("wider, sharper edges, matte finish, in coral", "wider, sharper edges, matte finish\nchange the color to coral"),
+    ("bigger, softer corners, glossy finish, in slate blue",
+     "bigger, softer corners, glossy finish\nchange the color to slate blue"),
+    ("narrower and deeper, angular edges, matte finish, in mustard",
+     "narrower and deeper, angular edges, matte finish\nchange the color to mustard"),
 )
 #: Labels of the two concepts, in order.
 LABELS: tuple[str, str] = ("A", "B")

@@ -1,0 +1,142 @@
+"""The asset page (``/assets/[asset_id]``; issue 9 item 3, seed 003 §2 "Asset Page") and the workspace
+(``/workspace``; item 2): an asset's concepts (choose one, "Regenerate Concepts" while retries remain),
+its state updating by push; the user's assets with the next step, newest first ("Show more")."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import reflex as rx
+
+from genpire_app.backend.config import format_credits
+from genpire_app.backend.jobs.errors import OperationError
+from genpire_app.backend.services import assets, concepts
+from genpire_app.backend.storage import sign_path
+from genpire_app.state.quick3d import AssetCard, card
+from genpire_app.state.session import SessionState
+
+
+class AssetPageState(SessionState):
+    """One asset of the signed-in user."""
+
+    asset_status: str = "loading"
+    asset_prompt: str = ""
+    step: str = ""
+    concept_urls: list[str] = []
+    selected: int = -1
+    retries_left: int = 0
+    regen_cost: str = ""
+    asset_error: str = ""
+    working: bool = False
+    _intent: str = ""
+
+    def _asset_id(self) -> uuid.UUID | None:
+        try:
+            return uuid.UUID(self.router.page.params.get("asset_id", ""))
+        except ValueError:
+            return None
+
+    async def _read(self, uid: int) -> None:
+        asset_id = self._asset_id()
+        try:
+            row = await asyncio.to_thread(assets.get_owned, uid, asset_id) if asset_id else None
+        except OperationError:
+            row = None
+        async with self:
+            if row is None:
+                self.asset_status = "not_found"
+                return
+            self.asset_status, self.asset_prompt, self.step = row.status, row.prompt, row.next_step
+            self.concept_urls = [sign_path(k) for k in row.concept_keys]
+            self.selected = row.selected_concept if row.selected_concept is not None else -1
+            self.retries_left, self.asset_error = row.retries_left, row.error or ""
+            self.regen_cost = format_credits(concepts.concepts_price(row))
+
+    @rx.event(background=True)
+    async def load(self):
+        """Page load: the asset of the URL, if it is the user's."""
+        uid = await self._open_page()
+        async with self:
+            self.asset_status, self._intent = "loading", uuid.uuid4().hex
+        await self._read(uid)
+
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A job of the user moved (its concepts are ready): read the asset again."""
+        try:
+            uid = await self._uid()
+            await self._reload_header(uid)
+            await self._read(uid)
+        finally:
+            await self._pushed(event)
+
+    @rx.event(background=True)
+    async def choose(self, index: int):
+        """Select concept ``index`` (0 or 1) for the model."""
+        uid = await self._uid()
+        try:
+            await asyncio.to_thread(assets.select_concept, uid, self._asset_id(), index)
+        except OperationError as err:
+            yield rx.toast.error(err.message)
+        await self._read(uid)
+
+    @rx.event(background=True)
+    async def regenerate(self):
+        """"Regenerate Concepts": hold the price, make two new concepts."""
+        uid = await self._uid()
+        async with self:
+            if self.working:
+                return
+            self.working, intent = True, self._intent
+        try:
+            await asyncio.to_thread(concepts.regenerate_concepts, uid, self._asset_id(), intent)
+            toast = rx.toast.success("New concepts are being made. This page updates by itself.")
+        except OperationError as err:
+            toast = rx.toast.error(err.message)
+        async with self:
+            self.working, self._intent = False, uuid.uuid4().hex
+        await self._read(uid)
+        yield toast
+
+
+class WorkspaceState(SessionState):
+    """The user's assets with their next step."""
+
+    items: list[AssetCard] = []
+    cursor: str = ""
+    workspace_loaded: bool = False
+
+    async def _first(self, uid: int) -> None:
+        page = await asyncio.to_thread(assets.workspace, uid)
+        async with self:
+            self.items, self.cursor, self.workspace_loaded = [card(r) for r in page.items], page.next_cursor or "", True
+
+    @rx.event(background=True)
+    async def load(self):
+        """Page load: the first page of assets."""
+        await self._first(await self._open_page())
+
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A job moved: the list again (statuses change by themselves)."""
+        try:
+            uid = await self._uid()
+            await self._reload_header(uid)
+            await self._first(uid)
+        finally:
+            await self._pushed(event)
+
+    @rx.event(background=True)
+    async def more(self):
+        """"Show more"."""
+        uid = await self._uid()
+        async with self:
+            cursor = self.cursor
+        if not cursor:
+            return
+        page = await asyncio.to_thread(assets.workspace, uid, cursor=cursor)
+        async with self:
+            self.items = self.items + [card(r) for r in page.items]
+            self.cursor = page.next_cursor or ""
