@@ -101,6 +101,26 @@ def test_an_empty_silhouette_is_a_clear_error() -> None:
         reconstruct({**_box_views(), "front": b"not an image"}, dimensions_mm=None)
 
 
+def test_a_front_view_alone_gives_a_rounded_watertight_solid_colored_by_the_front() -> None:
+    # one image (a quick-3D concept, seed 003 §4): the front stands in for the side, the top is their ellipse
+    front = _png("rect", 80, 120, RED)
+    result = reconstruct({"front": front}, dimensions_mm=None, resolution=48)
+    assert result.watertight
+    w, d, h = result.extents_mm
+    assert h == pytest.approx(100.0, rel=0.01)
+    assert w / h == pytest.approx(80 / 120, rel=0.05) and d == pytest.approx(w, rel=0.05)  # depth = width
+    mesh = _load(result)
+    assert mesh.is_watertight and len(mesh.faces) == result.triangles
+    # a cylinder (round footprint), not the box of the front silhouette
+    assert mesh.volume * 1e9 == pytest.approx(math.pi * (w / 2) ** 2 * h, rel=0.10)
+    assert np.median(_colors(mesh), axis=0) == pytest.approx(RED, abs=6)  # every side shows the front's color
+    # the four-view path is unchanged: side without top, or top without side, still needs both
+    with pytest.raises(ReconstructionError, match="top"):
+        reconstruct({"front": front, "side": _png("rect", 40, 120, GREEN)}, dimensions_mm=None)
+    with pytest.raises(ReconstructionError, match="front"):
+        reconstruct({"back": front}, dimensions_mm=None)
+
+
 def test_offline_provider_views_of_a_bottle_give_its_proportions_and_colors() -> None:
     from genpire_app.backend.providers.offline.catalogue import CATEGORIES
     from genpire_app.backend.providers.offline.compose import render_view

@@ -2,11 +2,11 @@
 (seed 002 "Database Schema"; DESIGN.md §4 and §12; issue 8 items 2 and 6).
 
 Differences from seed 002, on purpose:
-- the source is two nullable foreign keys (``product_id`` / ``collection_id``) instead of an untyped
+- the source is three nullable foreign keys (``product_id`` / ``collection_id`` / ``asset_id``) instead of an untyped
   ``source_id``, with a check that exactly the one named by ``source_type`` is set;
 - files are storage keys in our storage (DESIGN.md §12 "3D proxy"), never the provider's URLs;
 - a version is active only once it SUCCEEDED (check ``ck_p3m_active_succeeded``), and at most one version
-  per source is active (partial unique indexes ``uq_p3m_active_product`` / ``uq_p3m_active_collection``);
+  per source is active (partial unique indexes ``uq_p3m_active_product`` / ``_collection`` / ``_asset``);
 - the seed's triggers (version numbering, deactivation) are done in ``services.models3d`` inside one
   transaction, with the unique indexes as the last line of defence.
 """
@@ -33,8 +33,8 @@ ModelStatus = ModelTaskStatus
 TERMINAL_STATUSES: frozenset[str] = frozenset(
     {ModelStatus.SUCCEEDED.value, ModelStatus.FAILED.value, ModelStatus.CANCELED.value, ModelStatus.EXPIRED.value}
 )
-#: Source kinds of a 3D model (seed 002 ``source_type``; DESIGN.md §4 lists ``asset`` for quick 3D, not here yet).
-SOURCE_TYPES: tuple[str, ...] = ("product", "collection")
+#: Source kinds of a 3D model (seed 002 ``source_type``; DESIGN.md §4: ``asset`` is a quick-3D asset, seed 003 §4).
+SOURCE_TYPES: tuple[str, ...] = ("product", "collection", "asset")
 #: Providers that make 3D models (issue 8 item 1).
 PROVIDERS: tuple[str, ...] = ("meshy", "offline")
 
@@ -68,11 +68,12 @@ class CollectionProduct(SQLModel, table=True):
 
 
 class Product3DModel(SQLModel, table=True):
-    """One version of the 3D model of a product or a collection (seed 002 ``product_3d_models``).
+    """One version of the 3D model of a product, a collection or a quick-3D asset (seed 002
+    ``product_3d_models``; DESIGN.md §4).
 
     Columns:
-        ``source_type``: product | collection; exactly the matching one of ``product_id`` (``product_ideas``)
-        and ``collection_id`` (``collections``) is set. ``version``: 1, 2, ... per source.
+        ``source_type``: product | collection | asset; exactly the matching one of ``product_id``
+        (``product_ideas``), ``collection_id`` (``collections``) and ``asset_id`` (``assets``) is set. ``version``: 1, 2, ... per source.
         ``status``: a :class:`ModelStatus` value; ``progress``: 0-100 percent, never decreasing.
         ``provider``: meshy | offline; ``provider_task_id``: the provider's task id (unique when set);
         ``task_kind``: e.g. ``multi-image-to-3d``, ``image-to-3d``, ``offline-carve``.
@@ -89,8 +90,10 @@ class Product3DModel(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(_in_list("source_type", SOURCE_TYPES), name="ck_p3m_source_type"),
         CheckConstraint(
-            "(source_type = 'product' AND product_id IS NOT NULL AND collection_id IS NULL)"
-            " OR (source_type = 'collection' AND collection_id IS NOT NULL AND product_id IS NULL)",
+            "(source_type = 'product' AND product_id IS NOT NULL AND collection_id IS NULL AND asset_id IS NULL)"
+            " OR (source_type = 'collection' AND collection_id IS NOT NULL AND product_id IS NULL"
+            " AND asset_id IS NULL)"
+            " OR (source_type = 'asset' AND asset_id IS NOT NULL AND product_id IS NULL AND collection_id IS NULL)",
             name="ck_p3m_one_source",
         ),
         CheckConstraint(_in_list("status", [s.value for s in ModelStatus]), name="ck_p3m_status"),
@@ -102,6 +105,7 @@ class Product3DModel(SQLModel, table=True):
         Index("ix_p3m_status_created", "status", "created_at"),
         Index("uq_p3m_product_version", "product_id", "version", unique=True),
         Index("uq_p3m_collection_version", "collection_id", "version", unique=True),
+        Index("uq_p3m_asset_version", "asset_id", "version", unique=True),
         Index(
             "uq_p3m_active_product",
             "product_id",
@@ -112,6 +116,13 @@ class Product3DModel(SQLModel, table=True):
         Index(
             "uq_p3m_active_collection",
             "collection_id",
+            unique=True,
+            sqlite_where=text("is_active = 1"),
+            postgresql_where=text("is_active = true"),
+        ),
+        Index(
+            "uq_p3m_active_asset",
+            "asset_id",
             unique=True,
             sqlite_where=text("is_active = 1"),
             postgresql_where=text("is_active = true"),
@@ -130,6 +141,7 @@ class Product3DModel(SQLModel, table=True):
     source_type: str = Field(sa_type=String(20))
     product_id: uuid.UUID | None = Field(default=None, foreign_key="product_ideas.id", ondelete="CASCADE")
     collection_id: uuid.UUID | None = Field(default=None, foreign_key="collections.id", ondelete="CASCADE")
+    asset_id: uuid.UUID | None = Field(default=None, foreign_key="assets.id", ondelete="CASCADE")
     version: int = Field(default=1)
     is_active: bool = Field(default=False)
     status: str = Field(default=ModelStatus.PENDING.value, sa_type=String(20))

@@ -19,6 +19,7 @@ class JobKind(StrEnum):
     MODEL_3D = "model_3d"
     MODEL_EXPORTS = "model_exports"
     CONCEPTS = "concepts"  # quick 3D: two concept images of an asset (seed 003 §4 "Generation")
+    ASSET_MODEL = "asset_model"  # quick 3D: the 3D model of an asset from one image (seed 003 §4, §5)
 
 
 class JobStatus(StrEnum):

@@ -91,17 +91,19 @@ class Started:
     task_kind: str
 
 
-def _busy(session: Session, user_id: int, source: models3d.Source) -> bool:
-    """Whether a model of ``source`` is PENDING/IN_PROGRESS, or another generation job of it is queued/running."""
+def source_busy(session: Session, user_id: int, source: models3d.Source, kind: JobKind = JobKind.MODEL_3D) -> bool:
+    """Whether a model of ``source`` is PENDING/IN_PROGRESS, or another generation job (``kind``) of it is
+    queued/running (its plan names the source in ``source.column``: ``product_id``, ``collection_id``,
+    ``asset_id``)."""
     open_model = session.exec(
         select(Product3DModel.id).where(source.column_filter(), Product3DModel.status.in_(models3d.OPEN_STATUSES))
     ).first()
     if open_model is not None:
         return True
     jobs = session.exec(
-        select(Job).where(Job.user_id == user_id, Job.kind == JobKind.MODEL_3D.value, Job.status.in_(ACTIVE_STATUSES))
+        select(Job).where(Job.user_id == user_id, Job.kind == str(kind), Job.status.in_(ACTIVE_STATUSES))
     ).all()
-    key = "collection_id" if source.kind == "collection" else "product_id"
+    key = source.column
     return any(
         job.params.get("source_type") == source.kind and job.params.get(key) == str(source.id)
         for job in jobs
@@ -165,7 +167,7 @@ def product_dimensions_mm(session: Session, product_id: uuid.UUID) -> tuple[floa
     return tuple(float(v) for v in dims) if all(isinstance(v, (int, float)) and v > 0 for v in dims) else None  # type: ignore[return-value]
 
 
-def _data_uri(data: bytes, mime: str) -> str:
+def data_uri(data: bytes, mime: str) -> str:
     """A base64 data URI of a PNG or JPEG (other formats are converted to PNG)."""
     if mime not in ("image/png", "image/jpeg"):
         from PIL import Image
@@ -200,7 +202,7 @@ class Generate3D(Operation[Generate3DPlan, Started]):
         if repo.lock_product(session, user_id=user_id, product_id=product_id) is None:
             raise OperationError("not_found", "This product does not exist or is not yours.")
         rows = _input_rows(session, product_id)
-        if _busy(session, user_id, source):
+        if source_busy(session, user_id, source):
             raise OperationError("busy", BUSY_COLLECTION if source.kind == "collection" else BUSY_PRODUCT)
         return plan.model_copy(update={
             "product_id": product_id, "revision_id": rows[0].id, "input_image_ids": tuple(str(r.id) for r in rows),
@@ -218,16 +220,22 @@ class Generate3D(Operation[Generate3DPlan, Started]):
     def initial_progress(self, plan: Generate3DPlan) -> dict[str, str]:
         return {"model": "queued"}
 
-    async def work(self, ctx: WorkContext, plan: Generate3DPlan) -> Started:
-        """Send the views to the provider (``ModelProvider.start``). Raises ``ProviderError`` (the runner
-        fails the job and releases the hold) or ``OperationError`` when a view row disappeared."""
-        await ctx.progress("model", "running")
+    async def input_uris(self, plan: Generate3DPlan) -> list[str]:
+        """The images sent to the provider as data URIs: the plan's view rows in :data:`INPUT_VIEWS` order.
+        Raises ``OperationError`` ``conflict`` when a view row disappeared. Subclasses send other images
+        (``services.asset_models``: one concept image)."""
         ids = [uuid.UUID(i) for i in plan.input_image_ids]
         rows = await read(lambda s: [s.get(ProductMultiviewRevision, i) for i in ids])
         if any(r is None for r in rows):
             raise OperationError("conflict", "The product's views changed; please try again.")
         storage = get_storage()
-        uris = [_data_uri(await storage.get(r.image_key), mime_of(r.image_key)) for r in rows]  # type: ignore[union-attr]
+        return [data_uri(await storage.get(r.image_key), mime_of(r.image_key)) for r in rows]  # type: ignore[union-attr]
+
+    async def work(self, ctx: WorkContext, plan: Generate3DPlan) -> Started:
+        """Send :meth:`input_uris` to the provider (``ModelProvider.start``). Raises ``ProviderError`` (the
+        runner fails the job and releases the hold) or ``OperationError`` when an input disappeared."""
+        await ctx.progress("model", "running")
+        uris = await self.input_uris(plan)
         provider = get_providers().model
         request = ModelRequest(image_urls=tuple(uris), dimensions_mm=plan.dimensions_mm)
         task_id = await provider.start(request)

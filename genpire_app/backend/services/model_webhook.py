@@ -15,9 +15,10 @@ was lost is finished, not expired.
    transaction: no network wait holds a database lock. Concurrent deliveries may each store the same bytes;
    the keys name the bytes, so they write the same key and the loser's copy is the winner's file, harmless.
 2. ONE write transaction: ``models3d.advance`` (never backwards; exactly one caller gets ``became_terminal``),
-   then, only for that caller, ``credits.capture`` (SUCCEEDED, ``prices.model_3d``) or ``credits.release``
-   (FAILED / CANCELED), the "3D model ready" / "3D model failed" notification, and ``handled_at`` of the
-   delivery's ``external_events`` row. So a hold is settled exactly once whatever the number and order of
+   then, only for that caller, ``credits.capture`` (SUCCEEDED, ``prices.model_3d``; an asset's model
+   ``prices.quick_model``, or nothing for its free first attempt) or ``credits.release`` (FAILED / CANCELED),
+   an asset's COMPLETED / FAILED status (``asset_models.finish_asset``), the "3D model ready" / "3D model
+   failed" notification, and ``handled_at`` of the delivery's ``external_events`` row. So a hold is settled exactly once whatever the number and order of
    deliveries, status checks and sweeps.
 3. after the commit: push to the user's tabs (``Topic.PRODUCT``, plus ``BALANCE`` and ``NOTIFICATIONS`` when
    terminal) and, on success, ``model_generation.submit_exports`` (the conversions run on the queue).
@@ -42,6 +43,7 @@ from genpire_app.backend.db.engine import read_session, write_session
 from genpire_app.backend.db.external_models import ExternalEvent
 from genpire_app.backend.db.model3d_models import TERMINAL_STATUSES, Collection, ModelStatus, Product3DModel
 from genpire_app.backend.db.models import CreditHold, ProductIdea
+from genpire_app.backend.db.quick3d_models import Asset
 from genpire_app.backend.jobs import push
 from genpire_app.backend.jobs.push import Topic
 from genpire_app.backend.providers.base import ProviderError
@@ -80,7 +82,7 @@ class ModelView:
 
     Attributes:
         id, version, status (``ModelStatus`` value), progress (percent), is_active.
-        source_type: ``product`` | ``collection``; source_id: that row's id.
+        source_type: ``product`` | ``collection`` | ``asset``; source_id: that row's id.
         formats: formats stored so far (``glb`` first, then exports), as keys of ``model_files``.
         has_thumbnail: whether a thumbnail is stored.
         error: a user-safe sentence for FAILED / CANCELED / EXPIRED, else None (the provider's own
@@ -270,6 +272,10 @@ async def _store_files(model: Product3DModel, task: ModelTask, provider: ModelPr
 
 
 def _source_name(session: Session, model: Product3DModel) -> str:
+    if model.asset_id is not None:
+        asset = session.get(Asset, model.asset_id)
+        prompt = (asset.prompt or "").strip() if asset is not None else ""
+        return f"“{prompt[:40]}{'…' if len(prompt) > 40 else ''}”" if prompt else "your asset"
     if model.product_id is not None:
         row = session.get(ProductIdea, model.product_id)
     else:
@@ -277,34 +283,47 @@ def _source_name(session: Session, model: Product3DModel) -> str:
     return row.name if row is not None else "your product"
 
 
+def _link(model: Product3DModel) -> str:
+    """Where a notification about ``model`` leads: the asset page (quick 3D) or the 3D gallery."""
+    return f"/assets/{model.asset_id}" if model.asset_id is not None else GALLERY_LINK
+
+
 def settle(session: Session, transition: models3d.Transition) -> None:
     """For the caller whose :func:`models3d.advance` made the model terminal (``became_terminal``): capture
-    (SUCCEEDED: ``prices.model_3d``, at most the hold) or release the hold, and notify the owner, in the
-    caller's transaction. Does nothing for any other transition. DESIGN.md §5, §12."""
+    (SUCCEEDED: ``prices.model_3d`` for products and collections, ``prices.quick_model`` for assets; at most
+    the hold) or release the hold, move an asset's status to COMPLETED / FAILED
+    (``asset_models.finish_asset``), and notify the owner, all in the caller's transaction, so exactly once.
+    A model without a hold (an asset's free first attempt, price 0) settles nothing. Does nothing for any
+    other transition. DESIGN.md §5, §12; seed 003 §4, §5."""
     if not transition.became_terminal:
         return
+    from genpire_app.backend.services.asset_models import finish_asset
+
     model = transition.model
     name = _source_name(session, model)
+    finish_asset(session, model)
     hold = session.get(CreditHold, model.hold_id) if model.hold_id else None
     if transition.succeeded:
         if hold is not None:
-            price = get_settings().prices.model_3d
+            prices = get_settings().prices
+            price = prices.quick_model if model.asset_id is not None else prices.model_3d
             credits.capture(hold_id=hold.id, amount=min(price, hold.amount), session=session)
         notifications.notify(session, user_id=model.user_id, type="model_ready", title="3D model ready",
-                             message=f"Version {model.version} of the 3D model of {name} is ready.", link=GALLERY_LINK)
+                             message=f"Version {model.version} of the 3D model of {name} is ready.", link=_link(model))
         return
     refund = ""
     if hold is not None and credits.release(hold_id=hold.id, session=session):
         refund = f" Your {format_credits(hold.amount)} {'was' if hold.amount == 100 else 'were'} returned."
     notifications.notify(session, user_id=model.user_id, type="model_failed", title="3D model failed",
                          message=f"Version {model.version} of the 3D model of {name}: {_safe_error(model)}{refund}",
-                         link=GALLERY_LINK)
+                         link=_link(model))
 
 
 def publish(transition: models3d.Transition) -> None:
     model = transition.model
     topics = [Topic.PRODUCT] + ([Topic.BALANCE, Topic.NOTIFICATIONS] if transition.became_terminal else [])
-    push.publish(model.user_id, *topics, product_id=model.product_id or model.collection_id, status=model.status)
+    push.publish(model.user_id, *topics, product_id=model.product_id or model.collection_id or model.asset_id,
+                 status=model.status)
 
 
 def _submit_exports(model: Product3DModel) -> None:

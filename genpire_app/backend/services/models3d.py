@@ -1,7 +1,8 @@
 """3D model versions: the data layer of issue 8 items 2 and 8 (collections: ``services.collections``) (seed 002 "Database
 Schema" and "Version Management"; DESIGN.md §4, §5, §12).
 
-Versions. ``create_version`` numbers versions 1, 2, ... per source (a product or a collection) under a lock
+Versions. ``create_version`` numbers versions 1, 2, ... per source (a product, a collection or a quick-3D
+asset) under a lock
 of the source row (PostgreSQL ``FOR UPDATE``; SQLite's ``BEGIN IMMEDIATE`` serialises writers), so the
 seed's version trigger is not needed. A new version is *not* active: it becomes the active one when it
 SUCCEEDS, and the previously active version is deactivated in the same transaction (seed 002 makes the
@@ -15,7 +16,7 @@ FAILED, CANCELED, EXPIRED); a terminal state is final and progress never decreas
 transition; the returned :class:`Transition` says whether this call made the task terminal, so the caller
 captures (SUCCEEDED) or releases (otherwise) the credit hold exactly once.
 
-Lock order (no deadlocks with the credits module): the source row (product or collection), then model
+Lock order (no deadlocks with the credits module): the source row (product, collection or asset), then model
 rows, then whatever the caller's credit calls lock (user, hold, grants).
 
 Owner checks: a model, product or collection of another user raises :class:`NotFound`, the same as a
@@ -43,6 +44,7 @@ from genpire_app.backend.db.model3d_models import (
     Product3DModel,
 )
 from genpire_app.backend.db.models import ProductIdea, ProductMultiviewRevision, utcnow
+from genpire_app.backend.db.quick3d_models import Asset
 from genpire_app.backend.jobs.errors import OperationError
 
 #: Longest collection name in characters (issue 8 item 6).
@@ -56,22 +58,33 @@ class NotFound(OperationError):
         super().__init__("not_found", f"{what} not found")
 
 
+#: The model column naming each source kind's row (``product_3d_models``; DESIGN.md §4).
+_SOURCE_COLUMNS: dict[str, str] = {"product": "product_id", "collection": "collection_id", "asset": "asset_id"}
+
+
 @dataclass(frozen=True)
 class Source:
-    """What a 3D model is made of: ``kind`` "product" (``product_ideas.id``) or "collection"
-    (``collections.id``)."""
+    """What a 3D model is made of: ``kind`` "product" (``product_ideas.id``), "collection"
+    (``collections.id``) or "asset" (a quick-3D ``assets.id``; seed 003 §4, DESIGN.md §4)."""
 
     kind: str
     id: uuid.UUID
 
     def __post_init__(self) -> None:
-        if self.kind not in ("product", "collection"):
-            raise OperationError("invalid_input", f"unknown 3D source type {self.kind!r} (product or collection)")
+        if self.kind not in _SOURCE_COLUMNS:
+            raise OperationError(
+                "invalid_input", f"unknown 3D source type {self.kind!r} (product, collection or asset)"
+            )
 
     @property
     def table(self) -> Any:
-        """The source's table: ``ProductIdea`` or ``Collection``."""
-        return ProductIdea if self.kind == "product" else Collection
+        """The source's table: ``ProductIdea``, ``Collection`` or ``Asset`` (each has ``id`` and ``user_id``)."""
+        return {"product": ProductIdea, "collection": Collection, "asset": Asset}[self.kind]
+
+    @property
+    def column(self) -> str:
+        """The ``product_3d_models`` column holding this source's id (``product_id``, ``collection_id``, ``asset_id``)."""
+        return _SOURCE_COLUMNS[self.kind]
 
     @classmethod
     def product(cls, product_id: uuid.UUID) -> Source:
@@ -84,16 +97,19 @@ class Source:
         return cls("collection", collection_id)
 
     @classmethod
+    def asset(cls, asset_id: uuid.UUID) -> Source:
+        """The source for a quick-3D asset."""
+        return cls("asset", asset_id)
+
+    @classmethod
     def of(cls, model: Product3DModel) -> Source:
         """The source of an existing model."""
-        if model.source_type == "product":
-            return cls("product", model.product_id)  # type: ignore[arg-type]
-        return cls("collection", model.collection_id)  # type: ignore[arg-type]
+        kind = model.source_type if model.source_type in _SOURCE_COLUMNS else "collection"
+        return cls(kind, getattr(model, _SOURCE_COLUMNS[kind]))
 
     def column_filter(self) -> Any:
         """A WHERE clause selecting this source's models."""
-        column = Product3DModel.product_id if self.kind == "product" else Product3DModel.collection_id
-        return column == self.id
+        return getattr(Product3DModel, self.column) == self.id
 
 
 @dataclass(frozen=True)
@@ -195,6 +211,7 @@ def create_version(
         source_type=source.kind,
         product_id=source.id if source.kind == "product" else None,
         collection_id=source.id if source.kind == "collection" else None,
+        asset_id=source.id if source.kind == "asset" else None,
         version=(latest or 0) + 1,
         provider=provider,
         task_kind=task_kind,

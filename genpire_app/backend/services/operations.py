@@ -18,6 +18,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     """``{job kind: operation}`` for every operation of the app."""
     from genpire_app.backend.services.annotate import Annotate
     from genpire_app.backend.services.approval import Approval
+    from genpire_app.backend.services.asset_models import GenerateAssetModel
     from genpire_app.backend.services.concepts import GenerateConcepts
     from genpire_app.backend.services.edits import Edit
     from genpire_app.backend.services.front_view import FrontView, Iteration
@@ -28,7 +29,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
 
     ops: list[Operation[Any, Any]] = [
         FrontView(), Iteration(), Approval(), RetryView(), Edit(), Annotate(), TechPackOperation(), ViewSvg(),
-        Generate3D(), ModelExports(), GenerateConcepts(),
+        Generate3D(), ModelExports(), GenerateConcepts(), GenerateAssetModel(),
     ]
     return {str(op.kind): op for op in ops}
 

@@ -14,8 +14,10 @@ Tasks live in blob storage, no table: ``offline-3d/<task id>/`` holds
   scaled to it, else to proportions only);
 * ``input-<i>.<png|jpg>``: the request's images. **Order**: :class:`~..model3d.ModelRequest` carries no
   view names, so image ``i`` is view :data:`VIEW_ORDER[i] <VIEW_ORDER>` — front, back, side, top (the
-  order ``services.model_generation`` sends). The reconstruction needs front, side and top, so a request
-  with fewer than four images ends FAILED;
+  order ``services.model_generation`` sends). The reconstruction needs front, side and top; a request with
+  ONE image (front only: a quick-3D asset's concept or input image, ``services.asset_models``) is carved
+  from the front silhouette alone (``reconstruct3d.reconstruct``, front-only mode); two or three images
+  (a front without side or top) end FAILED;
 * ``model.glb`` (glTF 2.0, metres) and ``thumbnail.webp`` (the front view, 256 px) once SUCCEEDED.
 
 Flow: :meth:`OfflineModelProvider.start` writes the inputs and a PENDING ``task.json`` and queues the

@@ -1,4 +1,5 @@
 """Offline 3D reconstruction: shape from silhouettes of the front, side and top studio views, as a GLB.
+A front view alone also works (one-image requests, e.g. quick-3D assets; see :func:`reconstruct`).
 
 Pipeline (pure function, CPU-bound: run it on the job queue, never in the web process):
 
@@ -326,6 +327,20 @@ def _matte_material(glb: bytes) -> bytes:
     return struct.pack("<III", 0x46546C67, version, 12 + len(body)) + body
 
 
+def _derived_top(front: _View) -> _View:
+    """The top view of a product known from its front view only (one image, e.g. a quick-3D concept; seed 003
+    §4): the side silhouette is taken to be the front's, so the depth equals the width, and the top is the
+    ellipse inscribed in the width x depth box those two silhouettes span (a round footprint). Carving front,
+    front-as-side and this top gives a rounded, closed solid. Colors are not sampled from it."""
+    width = front.box[2] - front.box[0]
+    yy, xx = np.mgrid[0:width, 0:width].astype(np.float64) + 0.5
+    r = width / 2.0
+    mask = ((xx - r) / r) ** 2 + ((yy - r) / r) ** 2 <= 1.0
+    if not mask.any():  # a 1-pixel-wide silhouette
+        mask[:] = True
+    return _View(rgb=np.zeros((width, width, 3), dtype=np.uint8), mask=mask, box=(0, 0, width, width))
+
+
 def _grid_shape(size: tuple[float, float, float], resolution: int) -> tuple[int, int, int]:
     """Cells per axis: ``resolution`` along the longest of ``size`` (any unit), proportional elsewhere,
     at least 4."""
@@ -346,6 +361,10 @@ def reconstruct(
     Args:
         views: image bytes (PNG / JPEG) by view name; ``front``, ``side`` and ``top`` are required,
             ``back`` and ``bottom`` optional (colors only). Orientation: see the module docstring.
+            **Front only** (no ``side`` and no ``top``: a one-image request such as a quick-3D asset's
+            concept, seed 003 §4): the front silhouette stands in for the side (depth = width) and the top
+            is the inscribed ellipse of the two (:func:`_derived_top`), so the carving is a rounded,
+            watertight solid; every vertex takes the color of the front pixel it projects onto.
         dimensions_mm: ``(width, depth, height)`` in millimetres to scale the model to (each axis exactly);
             ``None``: the silhouettes' proportions with a height of :data:`DEFAULT_HEIGHT_MM`.
         resolution: voxels along the longest axis (8..256); time and memory grow as its cube.
@@ -366,12 +385,17 @@ def reconstruct(
     if dimensions_mm is not None and (len(dimensions_mm) != 3 or min(dimensions_mm) <= 0):
         raise ValueError(f"dimensions_mm must be three positive millimetre values, not {dimensions_mm!r}")
     report = progress or (lambda _pct: None)
-    for name in REQUIRED_VIEWS:
+    front_only = bool(views.get("front")) and not views.get("side") and not views.get("top")
+    for name in ("front",) if front_only else REQUIRED_VIEWS:
         if not views.get(name):
             raise ReconstructionError(f"The {name} view is needed for a 3D model.", name)
     decoded = {n: _decode(n, views[n]) for n in (*REQUIRED_VIEWS, "back", "bottom") if views.get(n)}
     report(15)
-    front, side, top = decoded["front"], decoded["side"], decoded["top"]
+    if front_only:
+        front = decoded["front"]
+        side, top = front, _derived_top(front)
+    else:
+        front, side, top = decoded["front"], decoded["side"], decoded["top"]
     size_px = _proportions(front, side, top)
     if dimensions_mm is None:
         dims = tuple(s * DEFAULT_HEIGHT_MM / size_px[2] for s in size_px)
@@ -392,7 +416,10 @@ def reconstruct(
     mm[:, 0] -= dims[0] / 2
     mm[:, 1] -= dims[1] / 2
     mesh = trimesh.Trimesh(vertices=mm, faces=mesh.faces, process=False)
-    colors = _vertex_colors(decoded, t, mesh.vertex_normals)
+    if front_only:
+        colors = _pixel(front, np.clip(t[:, 0], 0.0, 1.0), 1 - np.clip(t[:, 2], 0.0, 1.0))
+    else:
+        colors = _vertex_colors(decoded, t, mesh.vertex_normals)
     report(90)
     extents = tuple(float(e) for e in mesh.extents)
     watertight = bool(mesh.is_watertight)
