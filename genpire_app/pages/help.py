@@ -35,6 +35,14 @@ GUIDES: tuple[tuple[str, str, tuple[str, ...], tuple[str, str]], ...] = (
         "3MF, PLY or DXF.",
         "Regenerate keeps the old version; Versions sets which one is active.",
     ), ("Go to 3D models", "/3d-models")),
+    ("quick3d", "Quick 3D: from a prompt or a photo to a model", (
+        "On Quick 3D, write a prompt (or upload a photo in Image to Model), pick a style and choose Generate: "
+        "two concepts are drawn for 1 credit.",
+        "On the model's page, pick the concept you like (or regenerate the concepts while retries remain), then "
+        "Generate 3D Model: the first model of each is free.",
+        "Your Workspace lists every model with its next step; the switch on a finished model publishes it to "
+        "the Discover feed.",
+    ), ("Go to Quick 3D", "/quick-3d")),
     ("credits", "Credits, plans and orders", (
         "The + beside your balance opens Buy Credits: packs never expire; a monthly plan's credits are spent "
         "first and end with the month.",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, spend_button
+from genpire_app.components.model_viewer import model_viewer_panel
 from genpire_app.components.upload_zone import upload_zone
 from genpire_app.state.asset_page import AssetPageState as A
 from genpire_app.state.asset_page import WorkspaceState as W
@@ -145,8 +146,23 @@ def _asset() -> rx.Component:
                                  variant="soft", on_click=A.regenerate, loading=A.working),
                     rx.text("No more regenerations for this model.", size="1", color=_MUTED)),
             rx.text(A.retries_left, " left", size="1", color=_MUTED),
-            spacing="3", align="center", wrap="wrap"),
+            rx.spacer(),
+            spend_button("Generate 3D Model", A.model_cost, desc_id="model-cost", icon="box",
+                         on_click=A.generate_model, loading=A.working, disabled=A.selected < 0),
+            spacing="3", align="center", wrap="wrap", width="100%"),
+        rx.cond(A.selected < 0, rx.text("Choose a concept first.", size="1", color=_MUTED)),
         spacing="4", width="100%")
+    model_view = section_card(rx.vstack(
+        rx.box(model_viewer_panel(A.model_src, alt="3D model"), height=["320px", "480px"], width="100%"),
+        rx.hstack(
+            rx.hstack(rx.switch(checked=A.is_public, on_change=A.set_public, id="asset-public"),
+                      rx.el.label("Public: show it in the discovery feed", html_for="asset-public"),
+                      spacing="2", align="center"),
+            rx.spacer(),
+            spend_button("Regenerate Model", A.model_cost, desc_id="regen-model-cost", icon="refresh-cw",
+                         variant="soft", on_click=A.generate_model, loading=A.working),
+            width="100%", align="center", wrap="wrap", spacing="3"),
+        spacing="3", width="100%"))
     body = rx.match(
         A.asset_status,
         ("loading", loading_screen("Loading…")),
@@ -154,8 +170,13 @@ def _asset() -> rx.Component:
                                              rx.link("Your workspace", href="/workspace")))),
         ("PENDING_CONCEPTS", rx.callout("Making two concepts… this page updates by itself.", icon="loader",
                                         role="status", width="100%")),
-        ("FAILED", rx.callout(rx.cond(A.asset_error != "", A.asset_error, "This generation failed."),
-                              icon="triangle-alert", color_scheme="red", role="alert", width="100%")),
+        ("GENERATING_MODEL", rx.callout("Making the 3D model… this page updates by itself.", icon="loader",
+                                        role="status", width="100%")),
+        ("COMPLETED", model_view),
+        ("FAILED", rx.vstack(
+            rx.callout(rx.cond(A.asset_error != "", A.asset_error, "This generation failed."),
+                       icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
+            rx.cond(A.concept_urls.length() > 0, section_card(concepts_view)), spacing="3", width="100%")),
         section_card(concepts_view),
     )
     return rx.vstack(

@@ -1,6 +1,7 @@
 """The asset page (``/assets/[asset_id]``; issue 9 item 3, seed 003 §2 "Asset Page") and the workspace
 (``/workspace``; item 2): an asset's concepts (choose one, "Regenerate Concepts" while retries remain),
-its state updating by push; the user's assets with the next step, newest first ("Show more")."""
+"Generate 3D Model" (the first attempt free), the model in the viewer, the public/private switch, its state
+updating by push; the user's assets with the next step, newest first ("Show more")."""
 
 from __future__ import annotations
 
@@ -12,8 +13,9 @@ import reflex as rx
 
 from genpire_app.backend.config import format_credits
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import assets, concepts
+from genpire_app.backend.services import asset_models, assets, concepts, model_gallery
 from genpire_app.backend.storage import sign_path
+from genpire_app.state.model_actions import file_url
 from genpire_app.state.quick3d import AssetCard, card
 from genpire_app.state.session import SessionState
 
@@ -28,6 +30,9 @@ class AssetPageState(SessionState):
     selected: int = -1
     retries_left: int = 0
     regen_cost: str = ""
+    model_cost: str = ""
+    model_src: str = ""
+    is_public: bool = False
     asset_error: str = ""
     working: bool = False
     _intent: str = ""
@@ -44,6 +49,9 @@ class AssetPageState(SessionState):
             row = await asyncio.to_thread(assets.get_owned, uid, asset_id) if asset_id else None
         except OperationError:
             row = None
+        models = await asyncio.to_thread(model_gallery.models_of, user_id=uid, kind="asset",
+                                         ids=[asset_id] if row is not None else [])
+        active = models.get(str(asset_id), model_gallery.SourceModels()).active
         async with self:
             if row is None:
                 self.asset_status = "not_found"
@@ -53,6 +61,10 @@ class AssetPageState(SessionState):
             self.selected = row.selected_concept if row.selected_concept is not None else -1
             self.retries_left, self.asset_error = row.retries_left, row.error or ""
             self.regen_cost = format_credits(concepts.concepts_price(row))
+            price = asset_models.model_price(row)
+            self.model_cost = format_credits(price) if price else "Free"
+            self.model_src = file_url(active.id, "glb", inline=True) if active is not None else ""
+            self.is_public = row.is_public
 
     @rx.event(background=True)
     async def load(self):
@@ -97,6 +109,37 @@ class AssetPageState(SessionState):
             toast = rx.toast.error(err.message)
         async with self:
             self.working, self._intent = False, uuid.uuid4().hex
+        await self._read(uid)
+        yield toast
+
+
+    @rx.event(background=True)
+    async def generate_model(self):
+        """"Generate 3D Model" / "Regenerate Model": the chosen concept to a 3D model (first attempt free)."""
+        uid = await self._uid()
+        async with self:
+            if self.working:
+                return
+            self.working, intent = True, self._intent
+        try:
+            await asyncio.to_thread(asset_models.start_model, uid, self._asset_id(), intent)
+            toast = rx.toast.success("The 3D model is being made. This page updates by itself.")
+        except OperationError as err:
+            toast = rx.toast.error(err.message)
+        async with self:
+            self.working, self._intent = False, uuid.uuid4().hex
+        await self._read(uid)
+        yield toast
+
+    @rx.event(background=True)
+    async def set_public(self, value: bool):
+        """The public/private switch (only a finished model can be public)."""
+        uid = await self._uid()
+        try:
+            await asyncio.to_thread(assets.set_public, uid, self._asset_id(), bool(value))
+            toast = rx.toast.success("Published to the discovery feed." if value else "Now private.")
+        except OperationError as err:
+            toast = rx.toast.error(err.message)
         await self._read(uid)
         yield toast
 

@@ -37,10 +37,28 @@ def test_text_and_image_to_concepts_then_choose_and_regenerate(page, fixtures):
     expect(balance(page)).to_have_text("18 credits", timeout=SLOW)
     expect(page.get_by_role("img", name="Concept A")).not_to_have_attribute("src", first, timeout=SLOW)
     expect(page.get_by_text("2 left")).to_be_visible(timeout=SLOW)
+    asset_url = page.url
+
+    # the chosen concept becomes a 3D model: the first attempt is free
+    expect(page.get_by_role("button", name="Generate 3D Model")).to_be_disabled()  # no concept chosen yet
+    concepts.first.click()
+    expect(concepts.first).to_have_attribute("aria-pressed", "true", timeout=SLOW)
+    expect(page.get_by_role("button", name="Generate 3D Model")).to_contain_text("Free")
+    page.get_by_role("button", name="Generate 3D Model").click()
+    viewer = page.get_by_role("img", name="3D model")
+    expect(viewer).to_be_visible(timeout=120_000)  # the offline reconstruction finishes by itself
+    expect(page.get_by_text("Loading 3D model…")).to_have_count(0, timeout=SLOW)
+    expect(balance(page)).to_have_text("18 credits")
+    page.shots("asset-model")
+    page.get_by_label("Public: show it in the discovery feed").click()
+    expect(page.get_by_role("switch", name="Public: show it in the discovery feed")).to_be_checked(timeout=SLOW)
+    page.goto("/quick-3d")
+    expect(page.get_by_role("list", name="Public models").get_by_role("listitem")).to_have_count(1, timeout=SLOW)
+    page.goto(asset_url)
 
     page.goto("/workspace")
     card = page.get_by_role("list", name="Your models").get_by_role("listitem").first
-    expect(card).to_contain_text("Select Concept", timeout=SLOW)
+    expect(card).to_contain_text("View Model", timeout=SLOW)
     page.shots("workspace")
 
     page.goto("/quick-3d")

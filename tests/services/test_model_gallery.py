@@ -78,4 +78,4 @@ def test_models_of_collections_and_products_keep_sources_and_owners_apart(make_u
     assert set(model_gallery.models_of(user_id=user, kind="product", ids=[product, shelf])) == {str(product)}
     assert model_gallery.models_of(user_id=user, kind="product", ids=[]) == {}
     with pytest.raises(ValueError):
-        model_gallery.models_of(user_id=user, kind="asset", ids=[product])
+        model_gallery.models_of(user_id=user, kind="print", ids=[product])

@@ -105,16 +105,17 @@ def models_of(*, user_id: int, kind: str, ids: list[uuid.UUID]) -> dict[str, Sou
     """The models of each source in ``ids`` that belongs to ``user_id`` (one query), by source id as text.
 
     Args:
-        kind: ``"product"`` or ``"collection"``.
+        kind: ``"product"``, ``"collection"`` or ``"asset"``.
 
     Raises:
         ValueError: an unknown ``kind``.
     """
-    if kind not in ("product", "collection"):
-        raise ValueError("kind must be 'product' or 'collection'")
+    if kind not in ("product", "collection", "asset"):
+        raise ValueError("kind must be 'product', 'collection' or 'asset'")
     if not ids:
         return {}
-    column = Product3DModel.product_id if kind == "product" else Product3DModel.collection_id
+    column = {"product": Product3DModel.product_id, "collection": Product3DModel.collection_id,
+              "asset": Product3DModel.asset_id}[kind]
     with read_session() as s:
         rows = s.exec(
             select(Product3DModel)
@@ -123,7 +124,8 @@ def models_of(*, user_id: int, kind: str, ids: list[uuid.UUID]) -> dict[str, Sou
         ).all()
     grouped: dict[str, list[Product3DModel]] = {}
     for m in rows:
-        grouped.setdefault(str(m.product_id if kind == "product" else m.collection_id), []).append(m)
+        grouped.setdefault(str({"product": m.product_id, "collection": m.collection_id, "asset": m.asset_id}[kind]),
+                           []).append(m)
     out = {}
     for key, versions in grouped.items():
         active = next((m for m in versions if m.is_active), None)
