@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import reflex as rx
@@ -94,42 +95,37 @@ class AssetPageState(SessionState):
             yield rx.toast.error(err.message)
         await self._read(uid)
 
-    @rx.event(background=True)
-    async def regenerate(self):
-        """"Regenerate Concepts": hold the price, make two new concepts."""
+    async def _spend(self, submit: Callable[[int, uuid.UUID | None, str], Any], done: str) -> Any:
+        """Run a credit-spending ``submit(user_id, asset_id, intent)`` once at a time (``working``), with this
+        page's intent token; returns the toast to show."""
         uid = await self._uid()
         async with self:
             if self.working:
-                return
+                return None
             self.working, intent = True, self._intent
         try:
-            await asyncio.to_thread(concepts.regenerate_concepts, uid, self._asset_id(), intent)
-            toast = rx.toast.success("New concepts are being made. This page updates by itself.")
+            await asyncio.to_thread(submit, uid, self._asset_id(), intent)
+            toast = rx.toast.success(done)
         except OperationError as err:
             toast = rx.toast.error(err.message)
         async with self:
             self.working, self._intent = False, uuid.uuid4().hex
         await self._read(uid)
-        yield toast
+        return toast
 
+    @rx.event(background=True)
+    async def regenerate(self):
+        """"Regenerate Concepts": hold the price, make two new concepts."""
+        toast = await self._spend(concepts.regenerate_concepts, "New concepts are being made. This page updates by itself.")
+        if toast is not None:
+            yield toast
 
     @rx.event(background=True)
     async def generate_model(self):
         """"Generate 3D Model" / "Regenerate Model": the chosen concept to a 3D model (first attempt free)."""
-        uid = await self._uid()
-        async with self:
-            if self.working:
-                return
-            self.working, intent = True, self._intent
-        try:
-            await asyncio.to_thread(asset_models.start_model, uid, self._asset_id(), intent)
-            toast = rx.toast.success("The 3D model is being made. This page updates by itself.")
-        except OperationError as err:
-            toast = rx.toast.error(err.message)
-        async with self:
-            self.working, self._intent = False, uuid.uuid4().hex
-        await self._read(uid)
-        yield toast
+        toast = await self._spend(asset_models.start_model, "The 3D model is being made. This page updates by itself.")
+        if toast is not None:
+            yield toast
 
     @rx.event(background=True)
     async def set_public(self, value: bool):
