@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Generic, TypeVar
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, tuple_
 from sqlmodel import Session, select
 
 from genpire_app.backend.config import get_settings
@@ -335,7 +335,7 @@ def workspace(user_id: int, limit: int = DEFAULT_LIMIT, cursor: str | None = Non
     query = select(Asset).where(Asset.user_id == user_id)
     if cursor:
         at, last = decode_cursor(cursor)
-        query = query.where(or_(Asset.created_at < at, and_(Asset.created_at == at, Asset.id < last)))
+        query = query.where(tuple_(Asset.created_at, Asset.id) < tuple_(at, last))  # a row value: an index range
     with read_session() as s:
         rows = list(s.exec(query.order_by(Asset.created_at.desc(), Asset.id.desc()).limit(n + 1)).all())
     more = len(rows) > n
@@ -400,8 +400,8 @@ def set_public(user_id: int, asset_id: uuid.UUID, public: bool) -> AssetRow:
 
 
 def _public():
-    return and_(Asset.is_public.is_(True), Asset.published_at.is_not(None),
-                Asset.status == AssetStatus.COMPLETED.value)
+    # the bare column (not ``IS true``): it matches the partial index's predicate, so PostgreSQL uses it
+    return and_(Asset.is_public, Asset.published_at.is_not(None), Asset.status == AssetStatus.COMPLETED.value)
 
 
 def public_feed(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> Page[PublicAssetRow]:
@@ -418,7 +418,7 @@ def public_feed(limit: int = DEFAULT_LIMIT, cursor: str | None = None) -> Page[P
     query = select(Asset).where(_public())
     if cursor:
         at, last = decode_cursor(cursor)
-        query = query.where(or_(Asset.published_at < at, and_(Asset.published_at == at, Asset.id < last)))
+        query = query.where(tuple_(Asset.published_at, Asset.id) < tuple_(at, last))  # a row value: an index range
     with read_session() as s:
         rows = list(s.exec(query.order_by(Asset.published_at.desc(), Asset.id.desc()).limit(n + 1)).all())
     more = len(rows) > n
