@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,53 +19,25 @@ from genpire_app.backend.providers import meshy
 from genpire_app.backend.providers.base import ProviderError
 from genpire_app.backend.providers.meshy import MeshyClient, parse_task, retry_after_s
 from genpire_app.backend.providers.model3d import ModelProvider, ModelRequest, ModelTaskStatus
+from tests.contract.recorded import RecordedServer, Sleeps, load
 
-RECORDINGS = Path(__file__).parent / "recordings" / "meshy"
 KEY = "msy-test-key-not-real"
 TID = "0193c5a2-7d4e-7b1f-9a3c-5e8f2d1b6a47"
 ASSET = "https://assets.meshy.ai/7c1e9a52/tasks/x/output/model.glb?Expires=1&Signature=s"
 
 
 def recording(name: str) -> dict[str, Any]:
-    """The recorded exchange ``name`` (``{"request": {...}, "response": {"status", "headers", "body"}}``)."""
-    return json.loads((RECORDINGS / f"{name}.json").read_text())
+    """The recorded exchange ``name``."""
+    return load("meshy", name)
 
 
-class Server:
-    """A mock Meshy: answers with the queued items in order (the last one repeats) and records every request.
+class Server(RecordedServer):
+    """A mock Meshy API (``tests/contract/recorded.py``)."""
 
-    An item is a recording name, an ``httpx.Response`` or an exception to raise.
-    """
-
-    def __init__(self, *items: Any) -> None:
-        self.items = list(items)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        item = self.items[min(len(self.requests), len(self.items)) - 1]
-        if isinstance(item, Exception):
-            raise item
-        if isinstance(item, httpx.Response):
-            return item
-        resp = recording(item)["response"]
-        body = resp["body"]
-        content = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        return httpx.Response(resp["status"], headers=resp["headers"], content=content)
-
-    @property
-    def calls(self) -> int:
-        return len(self.requests)
+    provider = "meshy"
 
     def body(self, index: int = -1) -> dict[str, Any]:
         return json.loads(self.requests[index].content)
-
-
-class Sleeps(list):
-    """An injected sleep that records the delays instead of waiting."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(server: Server, sleeps: Sleeps | None = None, **kwargs: Any) -> MeshyClient:

@@ -15,7 +15,6 @@ import logging
 import re
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -30,8 +29,8 @@ from genpire_app.backend.providers.offline.test_checkout import TestCheckout, co
 from genpire_app.backend.providers.payments import CheckoutRequest, CreatedSession, LineItem, PaymentProvider
 from genpire_app.backend.providers.stripe_client import SHIPPING_COUNTRIES, StripeCheckout
 from genpire_app.backend.providers.stripe_signature import InvalidSignature, sign, verify
+from tests.contract.recorded import RecordedServer, Sleeps, load
 
-RECORDINGS = Path(__file__).parent / "recordings" / "stripe"
 KEY = "sk_test_fake_for_tests"
 WHSEC = "whsec_test_fake_for_tests_0123456789abcdef"
 CHECKOUT_URL = "https://api.stripe.com/v1/checkout/sessions"
@@ -39,43 +38,19 @@ PORTAL_URL = "https://api.stripe.com/v1/billing_portal/sessions"
 
 
 def recording(name: str) -> dict[str, Any]:
-    """The recorded exchange ``name`` (``{"request": {...}, "response": {"status", "headers", "body"}}``)."""
-    return json.loads((RECORDINGS / f"{name}.json").read_text())
+    """The recorded exchange ``name``."""
+    return load("stripe", name)
 
 
-class Server:
-    """A mock Stripe API: answers with the queued items in order (the last one repeats) and records every
-    request. An item is a recording name, an ``httpx.Response`` or an exception to raise."""
+class Server(RecordedServer):
+    """A mock Stripe API (``tests/contract/recorded.py``)."""
 
-    def __init__(self, *items: Any) -> None:
-        self.items = list(items)
-        self.requests: list[httpx.Request] = []
-
-    def __call__(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        item = self.items[min(len(self.requests), len(self.items)) - 1]
-        if isinstance(item, Exception):
-            raise item
-        if isinstance(item, httpx.Response):
-            return item
-        resp = recording(item)["response"]
-        return httpx.Response(resp["status"], headers=resp["headers"], content=json.dumps(resp["body"]).encode())
-
-    @property
-    def calls(self) -> int:
-        return len(self.requests)
+    provider = "stripe"
 
     def form(self, index: int = -1) -> dict[str, str]:
         pairs = parse_qsl(self.requests[index].content.decode(), keep_blank_values=True, strict_parsing=True)
         assert len({k for k, _ in pairs}) == len(pairs), "a form key was sent twice"
         return dict(pairs)
-
-
-class Sleeps(list):
-    """An injected sleep that records the delays instead of waiting."""
-
-    async def __call__(self, seconds: float) -> None:
-        self.append(seconds)
 
 
 def client(server: Server, sleeps: Sleeps | None = None, **kwargs: Any) -> StripeCheckout:
