@@ -176,6 +176,9 @@ class Settings(BaseSettings):
     stripe_webhook_secret: str = Field(default="", repr=False)
     #: Countries Stripe collects shipping addresses for (prints), ISO 3166-1 alpha-2, comma-separated.
     shipping_countries: str = "US,CA,GB,IE,DE,FR,NL,BE,ES,IT,AT,CH,SE,DK,NO,FI,PL,PT,AU,NZ"
+    #: Price of one quick-3D asset's model files ("Download Model", seed 003 "Asset Page"), US cents
+    #: (``DIGITAL_MODEL_CENTS``; default $4.99). Money, not credits: it is paid through checkout.
+    digital_model_cents: int = Field(default=499, gt=0)
 
     # ---- 3D models (issue 8; DESIGN.md §6, §8, §12)
     #: Meshy API key: set, 3D models come from Meshy; empty, from the offline reconstruction.

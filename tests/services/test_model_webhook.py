@@ -5,6 +5,7 @@ The provider is a fake (no network); the clock is injected (``now=``)."""
 from __future__ import annotations
 
 import asyncio
+import importlib
 import sys
 import uuid
 from datetime import datetime, timedelta
@@ -88,6 +89,8 @@ class Recorder:
 def install_recorder(monkeypatch) -> Recorder:
     """Recording push channel and a fake ``model_generation``; the real ``model_provider`` stays."""
     recorder = Recorder()
+    # settle() imports asset_models lazily, which imports names of the real model_generation: load it first
+    importlib.import_module("genpire_app.backend.services.asset_models")
     fake_generation = type(sys)("model_generation")
     fake_generation.submit_exports = recorder.submit_exports
     monkeypatch.setitem(sys.modules, "genpire_app.backend.services.model_generation", fake_generation)

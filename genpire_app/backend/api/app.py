@@ -1,15 +1,15 @@
 """The FastAPI application mounted in front of Reflex (``rx.App(api_transformer=...)``, DESIGN.md §3).
 
 Routes: ``/api/health``, private file delivery (``/api/files/...``, signed URLs; tech pack PDF/Excel and
-view SVGs are stored files served the same way) and uploads (``/api/uploads/...``). Webhooks (Stripe,
-Meshy) join here in later issues.
+view SVGs are stored files served the same way), uploads (``/api/uploads/...``), webhooks (Stripe, Meshy),
+3D models (``/api/3d-models/...``) and downloads of bought model files (``/api/orders/...``).
 """
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
-from genpire_app.backend.api import auth, files, models3d, uploads, webhooks
+from genpire_app.backend.api import auth, files, models3d, orders, uploads, webhooks
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.loop_lag import MONITOR
 from genpire_app.backend.providers.registry import get_providers
@@ -30,6 +30,7 @@ def create_api() -> FastAPI:
     api.include_router(uploads.router)
     api.include_router(webhooks.router)
     api.include_router(models3d.router)
+    api.include_router(orders.router)
 
     @api.get("/api/health")
     async def health(lag_seconds: int | None = None) -> dict[str, object]:

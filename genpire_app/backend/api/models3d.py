@@ -32,47 +32,25 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
-from genpire_app.backend.api.auth import same_origin
-from genpire_app.backend.api.files import content_disposition
+from genpire_app.backend.api.access import http_error as _error
+from genpire_app.backend.api.access import signed_in_user as _user
+from genpire_app.backend.api.model_files import file_response
 from genpire_app.backend.db.engine import read_session
-from genpire_app.backend.db.model3d_models import Collection
-from genpire_app.backend.db.models import ProductIdea
-from genpire_app.backend.exports.mesh_formats import CONTENT_TYPES, EXTENSIONS
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.providers.base import ProviderError
-from genpire_app.backend.services import credits, model_webhook, models3d, sessions
+from genpire_app.backend.services import credits, model_files, model_webhook, models3d
 from genpire_app.backend.services.model_webhook import ModelView
-from genpire_app.backend.storage import BlobNotFound, get_storage
+from genpire_app.backend.storage import get_storage
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["3d-models"])
 
 #: HTTP status of each ``OperationError`` code (anything else: 422 with its message).
 _STATUS = {"not_found": 404, "insufficient_credits": 402, "busy": 409}
-#: Formats the viewer may load inline (``?inline=1``).
-_INLINE_FORMATS = frozenset({"glb", "usdz"})
-_SANDBOX_CSP = "default-src 'none'; sandbox"
-
-
-def _error(status: int, message: str, code: str = "") -> HTTPException:
-    return HTTPException(status_code=status, detail={"code": code, "message": message} if code else message,
-                         headers={"Cache-Control": "no-store"})
 
 
 def _from_operation(err: OperationError) -> HTTPException:
     return _error(_STATUS.get(err.code, 422), err.message, err.code)
-
-
-async def _user(request: Request, *, writes: bool = False) -> int:
-    """The signed-in user's id. Raises HTTPException 401 without a valid session, 403 for a state-changing
-    request from another site (checked after the session, so an anonymous caller learns nothing more)."""
-    token = sessions.token_from_cookies(request.headers.get("cookie", ""))
-    signed_in = await asyncio.to_thread(sessions.resolve, token) if token else None
-    if signed_in is None:
-        raise _error(401, "Sign in first.")
-    if writes and not same_origin(request):
-        raise _error(403, "This request must come from the Genpire site.")
-    return signed_in.user_id
 
 
 def _uuid(value: str) -> uuid.UUID:
@@ -217,15 +195,16 @@ async def delete(model_id: str, request: Request) -> dict[str, bool]:
 # --------------------------------------------------------------------------------------------------- files
 
 
-def _file_of(user_id: int, model_id: uuid.UUID, fmt: str) -> tuple[str, str, int]:
-    """(storage key, source name, version) of the user's model file ``fmt``. Raises NotFound."""
+def _file_of(user_id: int, model_id: uuid.UUID, fmt: str) -> tuple[str, str | None]:
+    """(storage key, download name; None for the thumbnail) of the user's model file ``fmt``. Raises NotFound."""
     model = models3d.get_owned(user_id, model_id)
-    key = model.thumbnail_key if fmt == "thumbnail" else model.model_files.get(fmt)
+    key = model_files.file_key(model, fmt)
     if not key:
         raise models3d.NotFound("3D model file")
+    if fmt == model_files.THUMBNAIL:
+        return key, None
     with read_session() as s:
-        row = s.get(ProductIdea, model.product_id) if model.product_id else s.get(Collection, model.collection_id)
-    return key, (row.name if row is not None else "model"), model.version
+        return key, model_files.download_name(s, model, fmt)
 
 
 @router.get("/api/3d-models/{model_id}/files/{fmt}")
@@ -238,20 +217,8 @@ async def model_file(model_id: str, fmt: str, request: Request, inline: int = 0)
     """
     user_id = await _user(request)
     fmt = fmt.lower()
-    key, name, version = await _call(_file_of, user_id, _uuid(model_id), fmt)
-    try:
-        blob = await get_storage().get_blob(key)
-    except (BlobNotFound, ValueError):
-        raise _error(404, "3D model file not found") from None
-    headers = {"Cache-Control": "private, no-cache", "X-Content-Type-Options": "nosniff",
-               "Content-Security-Policy": _SANDBOX_CSP}
-    if fmt == "thumbnail":
-        return Response(content=blob.data, media_type=blob.content_type, headers=headers)
-    disposition = content_disposition(f"{name}-v{version}.{EXTENSIONS.get(fmt, fmt)}")
-    if inline and fmt in _INLINE_FORMATS:
-        disposition = disposition.replace("attachment", "inline", 1)
-    headers["Content-Disposition"] = disposition
-    return Response(content=blob.data, media_type=CONTENT_TYPES.get(fmt, blob.content_type), headers=headers)
+    key, filename = await _call(_file_of, user_id, _uuid(model_id), fmt)
+    return await file_response(key, fmt, filename, inline=bool(inline))
 
 
 __all__ = ["router"]
