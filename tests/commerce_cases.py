@@ -24,6 +24,7 @@ from genpire_app.backend.services import cart, checkout, credits, stripe_webhook
 STARTER = "5b0c6a4e-2d7f-4b7e-9a51-0c3f1e6a0001"  # 10 credits, $9.00 (seeded by the migration)
 CREATOR = "5b0c6a4e-2d7f-4b7e-9a51-0c3f1e6a0002"  # 50 + 5 credits, $39.00
 PRO_PLAN = "5b0c6a4e-2d7f-4b7e-9a51-0c3f1e6a0101"  # 100 credits a month, $29.00
+STUDIO_PLAN = "5b0c6a4e-2d7f-4b7e-9a51-0c3f1e6a0102"  # 300 credits a month, $79.00
 
 
 def ensure_catalogue() -> None:
@@ -37,6 +38,8 @@ def ensure_catalogue() -> None:
             s.add(CreditPack(id=uuid.UUID(STARTER), name="Starter", credits=1000, bonus_credits=0, price_cents=900))
             s.add(CreditPack(id=uuid.UUID(CREATOR), name="Creator", credits=5000, bonus_credits=500, price_cents=3900))
             s.add(SubscriptionPlan(id=uuid.UUID(PRO_PLAN), name="Pro", monthly_credits=10000, price_cents=2900))
+            s.add(SubscriptionPlan(id=uuid.UUID(STUDIO_PLAN), name="Studio", monthly_credits=30000, price_cents=7900,
+                                   sort_order=1))
 
 
 def checkout_of(user: int, *lines: tuple[str, str, int]) -> CheckoutSession:

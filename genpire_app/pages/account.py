@@ -68,6 +68,8 @@ def _billing() -> rx.Component:
                       rx.text(B.plan.price, size="2", color=rx.color("gray", 11)), spacing="2", align="center",
                       wrap="wrap"),
             rx.text(B.plan.period, size="2", id="plan-period"),
+            rx.button("Change plan", variant="soft", size="2", on_click=BuyCreditsState.open_buy,
+                      aria_label="Change plan: upgrade or switch"),
             rx.cond(~B.plan.ending, rx.alert_dialog.root(
                 rx.alert_dialog.trigger(rx.button("Cancel plan", variant="outline", color_scheme="red", size="2")),
                 rx.alert_dialog.content(

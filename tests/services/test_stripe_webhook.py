@@ -112,3 +112,25 @@ def test_the_route_checks_the_signature_on_the_raw_body(make_user):
     assert answer.status_code == 200 and answer.json() == {"result": "order_paid"}
     assert client.post(url, content=body, headers={"Stripe-Signature": header}).json() == {"result": "duplicate"}
     assert cases.exact(user) == 1000
+
+
+def test_an_upgrade_replaces_the_plan_and_stops_the_old_one_renewing(make_user, monkeypatch):
+    from genpire_app.backend.providers.registry import get_providers
+    from genpire_app.backend.services import credits, subscriptions
+
+    cases.ensure_catalogue()
+    user = make_user("upgrade@example.com", credits=None)
+    first = cases.checkout_of(user, ("plan", cases.PRO_PLAN, 1))
+    cases.deliver(cases.completed(first, user, subscription_id="sub_pro", customer_id="cus_up"))
+    stopped: list[str] = []
+
+    async def stop(provider_id: str) -> None:
+        stopped.append(provider_id)
+
+    monkeypatch.setattr(get_providers().payments, "cancel_at_period_end", stop)
+    second = cases.checkout_of(user, ("plan", cases.STUDIO_PLAN, 1))
+    cases.deliver(cases.completed(second, user, subscription_id="sub_studio", customer_id="cus_up"))
+    live = subscriptions.live(user)
+    assert live is not None and live.stripe_subscription_id == "sub_studio"
+    assert stopped == ["sub_pro"]  # the Pro subscription no longer renews at Stripe
+    assert credits.balance(user_id=user) == 10000 + 30000  # Pro's paid month stays until its end, Studio's added

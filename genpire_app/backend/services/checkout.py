@@ -83,8 +83,11 @@ async def start(user_id: int) -> CheckoutSession:
     if cart.has_plan:
         from genpire_app.backend.services import subscriptions
 
-        if await asyncio.to_thread(subscriptions.live, user_id) is not None:
-            raise OperationError("invalid_state", "You already have a plan. Change it from your account page.")
+        live = await asyncio.to_thread(subscriptions.live, user_id)
+        wanted = next(line.ref_id for line in cart.lines if line.priced.monthly)
+        if live is not None and str(live.plan_id) == wanted:
+            raise OperationError("invalid_state", "You already have this plan. Remove it from the cart, or choose "
+                                                  "another plan to change to.")
     items = _snapshot(cart)
     digest = _digest(user_id, items)
     existing = await asyncio.to_thread(_open_session, user_id, digest)

@@ -131,6 +131,27 @@ async def request_cancel(user_id: int) -> Subscription:
     return await asyncio.to_thread(cancel_at_period_end, user_id)
 
 
+def live_provider_ids(session: Session, user_id: int) -> list[str]:
+    """Stripe subscription ids of the user's live plans (in the caller's transaction): those a new plan
+    replaces (an upgrade or a change of plan, :func:`begin`)."""
+    rows = session.exec(select(Subscription.stripe_subscription_id).where(
+        Subscription.user_id == user_id, Subscription.status != "canceled",
+        Subscription.stripe_subscription_id.is_not(None))).all()
+    return [str(r) for r in rows]
+
+
+def stop_renewals(provider_ids: tuple[str, ...]) -> None:
+    """After a plan change has committed: tell the provider the replaced subscriptions end at their period's
+    end (no further charge; the period already paid is not refunded). Blocking; errors propagate (the
+    webhook logs them)."""
+    from genpire_app.backend.aio import run_sync
+    from genpire_app.backend.providers.registry import get_providers
+
+    payments = get_providers().payments
+    for provider_id in provider_ids:
+        run_sync(lambda pid=provider_id: payments.cancel_at_period_end(pid))
+
+
 def end_due(now: datetime | None = None) -> int:
     """Cancel plans marked to end whose period is over (the sweep). Returns how many ended."""
     now = now or utcnow()
@@ -144,5 +165,5 @@ def end_due(now: datetime | None = None) -> int:
     return len(ended)
 
 
-__all__ = ["PERIOD", "begin", "cancel_at_period_end", "end_due", "live", "plan_of", "renew", "request_cancel",
-           "set_status"]
+__all__ = ["PERIOD", "begin", "cancel_at_period_end", "end_due", "live", "live_provider_ids", "plan_of", "renew",
+           "request_cancel", "set_status", "stop_renewals"]
