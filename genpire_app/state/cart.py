@@ -36,7 +36,7 @@ class CartRow:
 
 def _rows(c: cart.Cart) -> list[CartRow]:
     return [CartRow(line.id, KIND_LABELS.get(line.kind, line.kind), line.priced.name, line.quantity,
-                    money(line.priced.unit_cents), money(line.total_cents), line.kind in ("credit_pack", "print"))
+                    money(line.priced.unit_cents), money(line.total_cents), line.kind == "credit_pack")
             for line in c.lines]
 
 

@@ -27,6 +27,12 @@ from genpire_app.backend.jobs.errors import OperationError
 MAX_QUANTITY = 100
 #: Most lines in a cart.
 MAX_LINES = 50
+#: Kinds whose line always has quantity 1 (a plan; a digital model; a print, whose quantity and price live in
+#: its ``print_job_configs`` row).
+SINGLE_KINDS = ("plan", "digital_model", "print")
+#: Modules that register the pricers (and webhook fulfillers) of the kinds sold beyond packs and plans,
+#: imported on first use so every process (web, worker, webhook) knows every kind.
+SELLER_MODULES = ("genpire_app.backend.services.digital_models", "genpire_app.backend.services.print_configs")
 
 
 @dataclass(frozen=True)
@@ -127,8 +133,18 @@ register_pricer("credit_pack", _pack)
 register_pricer("plan", _plan)
 
 
+def load_sellers() -> None:
+    """Import :data:`SELLER_MODULES` (idempotent): their pricers and fulfillers register themselves."""
+    import importlib
+
+    for name in SELLER_MODULES:
+        importlib.import_module(name)
+
+
 def price_line(session: Session, user_id: int, kind: str, ref_id: str) -> Priced | None:
     """The line's price now, or None when it is not for sale to ``user_id`` (or its kind has no pricer)."""
+    if kind not in _PRICERS:
+        load_sellers()
     pricer = _PRICERS.get(kind)
     return pricer(session, user_id, ref_id) if pricer else None
 
@@ -153,8 +169,7 @@ def get_cart(user_id: int) -> Cart:
 
 
 def add(user_id: int, kind: str, ref_id: str, quantity: int = 1) -> Cart:
-    """Add ``quantity`` of a thing (the same thing again adds to its line; a plan or a digital model stays
-    at 1). Returns the cart.
+    """Add ``quantity`` of a thing (the same thing again adds to its line; :data:`SINGLE_KINDS` stay at 1). Returns the cart.
 
     Raises:
         OperationError: ``invalid_input`` (unknown kind, quantity out of 1..100, a second plan, too many
@@ -170,7 +185,7 @@ def add(user_id: int, kind: str, ref_id: str, quantity: int = 1) -> Cart:
         if priced.monthly and any(r.kind == "plan" and r.ref_id != ref_id for r in rows):
             raise OperationError("invalid_input", "Only one plan can be in the cart. Remove the other plan first.")
         line = next((r for r in rows if r.kind == kind and r.ref_id == ref_id), None)
-        single = kind in ("plan", "digital_model")
+        single = kind in SINGLE_KINDS
         if line is None:
             if len(rows) >= MAX_LINES:
                 raise OperationError("invalid_input", "Your cart is full. Check out or remove an item first.")
@@ -182,7 +197,8 @@ def add(user_id: int, kind: str, ref_id: str, quantity: int = 1) -> Cart:
 
 
 def set_quantity(user_id: int, line_id: str, quantity: int) -> Cart:
-    """Set a line's quantity (1..100; plans and digital models stay at 1).
+    """Set a line's quantity (1..100; plans, digital models and prints stay at 1: a print's quantity is set on
+    its print page).
 
     Raises:
         OperationError: ``invalid_input`` (out of range), ``not_found`` (not the user's line).
@@ -193,7 +209,7 @@ def set_quantity(user_id: int, line_id: str, quantity: int) -> Cart:
         row = s.get(CartItem, _uuid(line_id)) if _uuid(line_id) else None
         if row is None or row.user_id != user_id:
             raise OperationError("not_found", "This item is not in your cart.")
-        if row.kind not in ("plan", "digital_model"):
+        if row.kind not in SINGLE_KINDS:
             row.quantity = quantity
             s.add(row)
     return get_cart(user_id)
@@ -224,5 +240,5 @@ def count(user_id: int) -> int:
         return int(s.exec(select(func.count()).select_from(CartItem).where(CartItem.user_id == user_id)).one())
 
 
-__all__ = ["MAX_LINES", "MAX_QUANTITY", "Cart", "Line", "Priced", "add", "clear", "count", "get_cart",
+__all__ = ["MAX_LINES", "MAX_QUANTITY", "SELLER_MODULES", "SINGLE_KINDS", "load_sellers", "Cart", "Line", "Priced", "add", "clear", "count", "get_cart",
            "price_line", "register_pricer", "remove", "set_quantity"]

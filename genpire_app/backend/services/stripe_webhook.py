@@ -48,13 +48,16 @@ ORDERS_LINK = "/orders"
 #: Order statuses by progress: an event may only move an order to a higher rank (refunds aside).
 _RANK = {"PENDING": 0, "FAILED": 1, "PAID": 2, "FULFILLED": 3, "PARTIALLY_REFUNDED": 4, "REFUNDED": 5}
 
-#: ``fulfiller(session, order, item)`` for kinds beyond packs and plans (prints, digital models).
-Fulfiller = Callable[[Session, Order, OrderItem], None]
+#: ``fulfiller(session, order, item)`` for kinds beyond packs and plans (prints, digital models), run inside
+#: the webhook's transaction; it may return a callable to run once that transaction has committed (e.g. to
+#: queue work that must only start when the order exists).
+Fulfiller = Callable[[Session, Order, OrderItem], "Callable[[], None] | None"]
 _FULFILLERS: dict[str, Fulfiller] = {}
 
 
 def register_fulfiller(kind: str, fulfiller: Fulfiller) -> None:
-    """Fulfil order items of ``kind`` with ``fulfiller(session, order, item)`` inside the webhook's transaction."""
+    """Fulfil order items of ``kind`` with ``fulfiller(session, order, item)`` inside the webhook's transaction
+    (its optional return value runs after the commit)."""
     _FULFILLERS[kind] = fulfiller
 
 
@@ -64,6 +67,7 @@ class Outcome:
     def __init__(self) -> None:
         self.mail: list[Any] = []
         self.users: set[int] = set()
+        self.after: list[Callable[[], None]] = []
         self.result = "ignored"
 
 
@@ -97,6 +101,11 @@ def apply_event(event: dict[str, Any]) -> str:
             handler(s, event, (event.get("data") or {}).get("object") or {}, out)
         external_events.mark_handled(s, event_id)
     mail.send_soon(*out.mail)
+    for task in out.after:
+        try:
+            task()
+        except Exception:  # noqa: BLE001 - the order is committed; a failed follow-up is logged, not re-raised
+            log.exception("stripe webhook: a follow-up of event %s failed", event.get("id"))
     for user_id in out.users:
         push.publish(user_id, Topic.BALANCE, Topic.NOTIFICATIONS)
     return out.result
@@ -157,6 +166,7 @@ def fulfil(s: Session, order: Order, row: CheckoutSession, obj: dict[str, Any], 
     """Order items, credits, plan, registered fulfillers, cart, notification and mail (see module docstring)."""
     from genpire_app.backend.services import credits, subscriptions
 
+    cart.load_sellers()
     granted = 0
     for index, line in enumerate(row.items):
         item = OrderItem(order_id=order.id, user_id=order.user_id, kind=line["kind"], ref_id=line["ref_id"],
@@ -169,13 +179,18 @@ def fulfil(s: Session, order: Order, row: CheckoutSession, obj: dict[str, Any], 
             granted += item.credits
         elif item.kind == "plan":
             now = utcnow()
+            replaced = subscriptions.live_provider_ids(s, order.user_id)  # an upgrade: the old plan stops renewing
+            if replaced:
+                out.after.append(lambda ids=tuple(replaced): subscriptions.stop_renewals(ids))
             sub = subscriptions.begin(s, user_id=order.user_id, plan_id=_uuid(item.ref_id),
                                       provider_id=obj.get("subscription") or None, customer_id=obj.get("customer") or None,
                                       period_start=now, period_end=now + subscriptions.PERIOD)
             item.grant_ref = credits.period_source_ref(str(sub.id), now)
             granted += item.credits
         elif item.kind in _FULFILLERS:
-            _FULFILLERS[item.kind](s, order, item)
+            follow_up = _FULFILLERS[item.kind](s, order, item)
+            if follow_up is not None:
+                out.after.append(follow_up)
         s.add(item)
     cart.clear(s, order.user_id, [(line["kind"], line["ref_id"]) for line in row.items])
     total = f"${order.amount_total_cents / 100:,.2f}"
