@@ -21,6 +21,7 @@ from genpire_app.backend.db import account_models  # noqa: F401  (registers the 
 from genpire_app.backend.db import commerce_models  # noqa: F401  (registers packs, plans, cart, checkout, orders)
 from genpire_app.backend.db import external_models  # noqa: F401  (registers external_events)
 from genpire_app.backend.db import model3d_models  # noqa: F401  (registers the 3D and collection tables)
+from genpire_app.backend.db import print_models  # noqa: F401  (registers pricing_models and print_job_configs)
 from genpire_app.backend.db import quick3d_models  # noqa: F401  (registers styles and quick-3D assets)
 from genpire_app.backend.db.fields import JSONType, as_utc, utcnow
 from genpire_app.backend.db.fields import json_field as _json
