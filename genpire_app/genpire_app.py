@@ -17,6 +17,7 @@ from genpire_app.pages.ai_designer import ai_designer_page
 from genpire_app.pages.cart import cart_page, test_checkout_page
 from genpire_app.pages.help import help_page
 from genpire_app.pages.orders import order_page, orders_page
+from genpire_app.pages.print_page import print_page
 from genpire_app.pages.quick3d import asset_page, quick3d_page, workspace_page
 from genpire_app.pages.auth import login_page, signup_page
 from genpire_app.pages.dashboard import dashboard_page
@@ -34,6 +35,7 @@ from genpire_app.state.cart import CartState, TestCheckoutState
 from genpire_app.state.help import HelpState
 from genpire_app.state.asset_page import AssetPageState, WorkspaceState
 from genpire_app.state.orders import OrdersState
+from genpire_app.state.print_page import PrintPageState
 from genpire_app.state.quick3d import Quick3DState
 from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.session import signed_out_handler
@@ -68,4 +70,5 @@ app.add_page(help_page, route="/help", title="Help · Genpire", on_load=HelpStat
 app.add_page(quick3d_page, route="/quick-3d", title="Quick 3D · Genpire", on_load=Quick3DState.load)
 app.add_page(workspace_page, route="/workspace", title="Workspace · Genpire", on_load=WorkspaceState.load)
 app.add_page(asset_page, route="/assets/[asset_id]", title="Model · Genpire", on_load=AssetPageState.load)
+app.add_page(print_page, route="/print/[asset_id]", title="3D print · Genpire", on_load=PrintPageState.load)
 add_email_link_pages(app)

@@ -54,16 +54,19 @@ def generate_confirm(state) -> rx.Component:
     )
 
 
-def viewer_with_downloads(state) -> rx.Component:
-    """The full-screen viewer dialog with one download link per format the model has.
+def download_link(label: rx.Var | str, href: rx.Var | str, size: str = "1") -> rx.Component:
+    """A file download that looks like a soft button: an anchor with ``download`` and ``reloadDocument``.
+    Reflex renders ``<a href="/...">`` as a React Router link, whose click would route inside the app (to its
+    404 page) instead of letting the browser save the file."""
+    return rx.el.a(rx.icon("download", size=14, aria_hidden="true"), label, href=href, download=True,
+                   custom_attrs={"reloadDocument": True},
+                   class_name=f"rt-reset rt-BaseButton rt-r-size-{size} rt-variant-soft rt-Button",
+                   style={"gap": "6px", "textDecoration": "none"})
 
-    Anchors with ``download`` and ``reloadDocument``: Reflex renders ``<a href="/...">`` as a React Router
-    link, whose click would route inside the app (to its 404 page) instead of letting the browser save
-    the file."""
-    downloads = rx.hstack(rx.foreach(state.downloads, lambda d: rx.el.a(
-        rx.icon("download", size=14, aria_hidden="true"), d.label, href=d.href, download=True,
-        custom_attrs={"reloadDocument": True},
-        class_name="rt-reset rt-BaseButton rt-r-size-1 rt-variant-soft rt-Button",
-        style={"gap": "6px", "textDecoration": "none"})), wrap="wrap", spacing="2")
+
+def viewer_with_downloads(state) -> rx.Component:
+    """The full-screen viewer dialog with one download link per format the model has."""
+    downloads = rx.hstack(rx.foreach(state.downloads, lambda d: download_link(d.label, d.href)), wrap="wrap",
+                          spacing="2")
     return model_viewer_dialog(state.viewer_open, state.set_viewer_open, state.viewer_src, state.viewer_ios_src,
                                state.viewer_title, footer=downloads)

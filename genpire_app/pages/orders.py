@@ -6,6 +6,7 @@ from __future__ import annotations
 import reflex as rx
 
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card
+from genpire_app.components.model_dialogs import download_link
 from genpire_app.state.orders import ItemRow, OrderRow, OrdersState
 
 _MUTED = rx.color("gray", 11)
@@ -51,8 +52,12 @@ def orders_page() -> rx.Component:
 
 
 def _item(row: ItemRow) -> rx.Component:
+    files = rx.cond(row.downloads.length() > 0, rx.hstack(rx.foreach(row.downloads, lambda d: download_link(d.label, d.href)), spacing="2",
+                                                         wrap="wrap"),
+                    rx.cond(row.preparing, rx.text("Preparing the model files…", size="1", color=_MUTED)))
     return rx.flex(
-        rx.vstack(rx.text(row.name, weight="medium"), rx.text(row.kind, size="1", color=_MUTED), spacing="1", flex="1"),
+        rx.vstack(rx.text(row.name, weight="medium"), rx.text(row.kind, size="1", color=_MUTED), files, spacing="1",
+                  flex="1"),
         rx.text(row.quantity, " ×"),
         rx.cond(row.credits != "", rx.badge(row.credits, color_scheme="amber", variant="soft")),
         rx.text(row.total, weight="medium"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 import reflex as rx
 
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, spend_button
+from genpire_app.components.model_dialogs import download_link
 from genpire_app.components.model_viewer import model_viewer_panel
 from genpire_app.components.upload_zone import upload_zone
 from genpire_app.state.asset_page import AssetPageState as A
@@ -69,8 +70,13 @@ def _create() -> rx.Component:
                 role="group", aria_labelledby="quick3d-style-label"),
         rx.cond(Q.form_error != "", rx.callout(Q.form_error, icon="triangle-alert", color_scheme="red", role="alert",
                                                width="100%")),
-        rx.hstack(rx.text("Two concepts to choose from; the first 3D model of each is free.", size="1", color=_MUTED),
+        rx.hstack(rx.cond(Q.skip_concept, rx.text("Straight to the 3D model from your image; the first model is free.",
+                                                 size="1", color=_MUTED),
+                          rx.text("Two concepts to choose from; the first 3D model of each is free.", size="1",
+                                  color=_MUTED)),
                   rx.spacer(),
+                  rx.cond(Q.mode == "image",
+                          rx.checkbox("Skip concept", checked=Q.skip_concept, on_change=Q.set_skip_concept)),
                   spend_button("Generate", Q.generate_cost, desc_id="quick3d-cost", icon="sparkles",
                                on_click=Q.generate, loading=Q.generating),
                   width="100%", align="center", wrap="wrap"),
@@ -132,6 +138,33 @@ def _concept(url: rx.Var, index: rx.Var) -> rx.Component:
     )
 
 
+def _buy_row(*extra: rx.Component) -> rx.Component:
+    """"Download Model" with its price (and what else is offered), or the note that it was bought."""
+    return rx.vstack(
+        rx.hstack(
+            rx.button(rx.icon("download", size=16, aria_hidden="true"), rx.el.span("Download Model"),
+                      rx.badge(A.download_price, variant="surface", aria_hidden="true"), size="3",
+                      on_click=A.download_model, loading=A.adding, aria_describedby="download-price"),
+            rx.el.span("Price ", A.download_price, ": the model files (GLB) to keep", id="download-price",
+                       class_name="sr-only"),
+            *extra, spacing="3", wrap="wrap", align="center"),
+        rx.cond(A.bought_url != "", rx.hstack(
+            rx.text("You bought these files.", size="2", color=_MUTED),
+            download_link("Download GLB", A.bought_url, size="2"),
+            spacing="2", align="center")),
+        spacing="2", width="100%")
+
+
+def _public_view() -> rx.Component:
+    return section_card(rx.vstack(
+        rx.cond(A.public_image != "", rx.image(src=A.public_image, alt=A.asset_prompt, width="100%",
+                                               max_width="420px", border_radius="12px")),
+        rx.text("A model published by another creator. Buy its files to download and print them.", size="2",
+                color=_MUTED),
+        _buy_row(),
+        spacing="3", width="100%"))
+
+
 @protected
 def _asset() -> rx.Component:
     concepts_view = rx.vstack(
@@ -154,6 +187,8 @@ def _asset() -> rx.Component:
         spacing="4", width="100%")
     model_view = section_card(rx.vstack(
         rx.box(model_viewer_panel(A.model_src, alt="3D model"), height=["320px", "480px"], width="100%"),
+        _buy_row(rx.button(rx.icon("printer", size=16, aria_hidden="true"), "3D Print + Download Model",
+                           variant="soft", size="3", on_click=rx.redirect("/print/" + A.asset_id_text))),
         rx.hstack(
             rx.hstack(rx.switch(checked=A.is_public, on_change=A.set_public, id="asset-public"),
                       rx.el.label("Public: show it in the discovery feed", html_for="asset-public"),
@@ -173,6 +208,7 @@ def _asset() -> rx.Component:
         ("GENERATING_MODEL", rx.callout("Making the 3D model… this page updates by itself.", icon="loader",
                                         role="status", width="100%")),
         ("COMPLETED", model_view),
+        ("public", _public_view()),
         ("FAILED", rx.vstack(
             rx.callout(rx.cond(A.asset_error != "", A.asset_error, "This generation failed."),
                        icon="triangle-alert", color_scheme="red", role="alert", width="100%"),
@@ -180,8 +216,9 @@ def _asset() -> rx.Component:
         section_card(concepts_view),
     )
     return rx.vstack(
-        rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text("Workspace", size="2"), align="center"),
-                href="/workspace", color=_MUTED),
+        rx.link(rx.hstack(rx.icon("arrow-left", size=14), rx.text(rx.cond(A.owner, "Workspace", "Quick 3D"), size="2"),
+                          align="center"),
+                href=rx.cond(A.owner, "/workspace", "/quick-3d"), color=_MUTED),
         rx.heading(rx.cond(A.asset_prompt != "", A.asset_prompt, "Model"), size="6", as_="h1"),
         rx.cond(A.step != "", rx.badge(A.step, variant="soft")),
         body, spacing="4", width="100%")

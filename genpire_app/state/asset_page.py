@@ -12,10 +12,11 @@ from typing import Any
 
 import reflex as rx
 
-from genpire_app.backend.config import format_credits
+from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import asset_models, assets, concepts, model_gallery
+from genpire_app.backend.services import asset_models, assets, concepts, digital_models, model_gallery
 from genpire_app.backend.storage import sign_path
+from genpire_app.state.buy_credits import money
 from genpire_app.state.model_actions import file_url
 from genpire_app.state.quick3d import AssetCard, card
 from genpire_app.state.session import SessionState
@@ -36,7 +37,17 @@ class AssetPageState(SessionState):
     is_public: bool = False
     asset_error: str = ""
     working: bool = False
+    owner: bool = True
+    public_image: str = ""
+    download_price: str = ""
+    bought_url: str = ""
+    adding: bool = False
     _intent: str = ""
+
+    @rx.var
+    def asset_id_text(self) -> str:
+        """The asset id of the URL, as text (links to its print page)."""
+        return self.router.page.params.get("asset_id", "")
 
     def _asset_id(self) -> uuid.UUID | None:
         try:
@@ -50,13 +61,15 @@ class AssetPageState(SessionState):
             row = await asyncio.to_thread(assets.get_owned, uid, asset_id) if asset_id else None
         except OperationError:
             row = None
-        models = await asyncio.to_thread(model_gallery.models_of, user_id=uid, kind="asset",
-                                         ids=[asset_id] if row is not None else [])
+        if row is None:
+            await self._read_public(uid, asset_id)
+            return
+        models = await asyncio.to_thread(model_gallery.models_of, user_id=uid, kind="asset", ids=[asset_id])
         active = models.get(str(asset_id), model_gallery.SourceModels()).active
+        bought = await asyncio.to_thread(digital_models.purchase_of, uid, asset_id)
         async with self:
-            if row is None:
-                self.asset_status = "not_found"
-                return
+            self.owner, self.public_image, self.bought_url = True, "", bought.url() if bought else ""
+            self.download_price = money(get_settings().digital_model_cents)
             self.asset_status, self.asset_prompt, self.step = row.status, row.prompt, row.next_step
             self.concept_urls = [sign_path(k) for k in row.concept_keys]
             self.selected = row.selected_concept if row.selected_concept is not None else -1
@@ -66,6 +79,24 @@ class AssetPageState(SessionState):
             self.model_cost = format_credits(price) if price else "Free"
             self.model_src = file_url(active.id, "glb", inline=True) if active is not None else ""
             self.is_public = row.is_public
+
+    async def _read_public(self, uid: int, asset_id: uuid.UUID | None) -> None:
+        """Another user's public model: read-only, with its picture and "Download Model" (seed 003 §6)."""
+        try:
+            row = await asyncio.to_thread(assets.get_public, asset_id) if asset_id else None
+        except OperationError:
+            row = None
+        bought = await asyncio.to_thread(digital_models.purchase_of, uid, asset_id) if row else None
+        async with self:
+            if row is None:
+                self.asset_status = "not_found"
+                return
+            key = row.thumbnail_key or row.concept_key
+            self.owner, self.asset_status, self.asset_prompt, self.step = False, "public", row.prompt, ""
+            self.public_image = sign_path(key) if key else ""
+            self.download_price = money(get_settings().digital_model_cents)
+            self.bought_url = bought.url() if bought else ""
+            self.concept_urls, self.model_src, self.asset_error = [], "", ""
 
     @rx.event(background=True)
     async def load(self):
@@ -138,6 +169,26 @@ class AssetPageState(SessionState):
             toast = rx.toast.error(err.message)
         await self._read(uid)
         yield toast
+
+
+    @rx.event(background=True)
+    async def download_model(self):
+        """"Download Model": the model's files into the cart, then the cart (seed 003 §2 "Model View")."""
+        uid = await self._uid()
+        async with self:
+            if self.adding:
+                return
+            self.adding = True
+        try:
+            await asyncio.to_thread(digital_models.add, uid, self._asset_id())
+        except OperationError as err:
+            async with self:
+                self.adding = False
+            yield rx.toast.error(err.message)
+            return
+        async with self:
+            self.adding = False
+        yield rx.redirect("/cart")
 
 
 class WorkspaceState(SessionState):

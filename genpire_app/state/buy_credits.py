@@ -20,7 +20,8 @@ from genpire_app.state.session import SessionState
 
 def money(cents: int, currency: str = "usd") -> str:
     """``900`` -> ``"$9.00"`` (other currencies: ``"9.00 EUR"``)."""
-    amount = f"{cents / 100:,.2f}"
+    sign, cents = ("-", -cents) if cents < 0 else ("", cents)
+    amount = f"{sign}{cents // 100:,}.{cents % 100:02d}"  # integer arithmetic: exact for any amount
     return f"${amount}" if currency == "usd" else f"{amount} {currency.upper()}"
 
 

@@ -17,6 +17,7 @@ from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.services import orders
 from genpire_app.state.buy_credits import money
 from genpire_app.state.cart import KIND_LABELS
+from genpire_app.state.model_actions import Download
 from genpire_app.state.session import SessionState
 
 STATUS_LABELS = {"PENDING": "Payment pending", "PAID": "Paid", "FULFILLED": "Fulfilled", "FAILED": "Payment failed",
@@ -36,13 +37,17 @@ class OrderRow:
 
 @dataclasses.dataclass
 class ItemRow:
-    """An item of an order: kind label, name, quantity, total, credits text."""
+    """An item of an order: kind label, name (a print's names its target size in mm), quantity, total, credits
+    text, its download links ("Download GLB") and whether its files are still being made (a print's scaled
+    model)."""
 
     kind: str = ""
     name: str = ""
     quantity: int = 1
     total: str = ""
     credits: str = ""
+    downloads: list[Download] = dataclasses.field(default_factory=list)
+    preparing: bool = False
 
 
 def _row(order: Order) -> OrderRow:
@@ -108,11 +113,16 @@ class OrdersState(SessionState):
             async with self:
                 self.detail_status = "not_found"
             return
+        links = await asyncio.to_thread(orders.downloads, uid, order.id)
         address = ", ".join(v for k, v in order.shipping.items() if v and k != "name")
+        paid = order.status in orders.DOWNLOADABLE_STATUSES
         async with self:
             self.detail = _row(order)
             self.items = [ItemRow(KIND_LABELS.get(i.kind, i.kind), i.name, i.quantity, money(i.total_cents, order.currency),
-                                  format_credits(i.credits) if i.credits else "") for i in items]
+                                  format_credits(i.credits) if i.credits else "",
+                                  [Download(f"Download {link.fmt.upper()}", link.url) for link in links.get(i.id, ())],
+                                  paid and i.kind in orders.MODEL_KINDS and i.id not in links)
+                          for i in items]
             self.shipping = f"{order.shipping.get('name', '')}, {address}" if address else ""
             self.detail_status = "ready"
 

@@ -13,7 +13,7 @@ import reflex as rx
 
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import assets, concepts, staging
+from genpire_app.backend.services import asset_models, assets, concepts, staging
 from genpire_app.backend.storage import sign_path
 from genpire_app.state.session import SessionState
 from genpire_app.state.uploads import receive_image
@@ -65,6 +65,7 @@ class Quick3DState(SessionState):
     image_busy: bool = False
     form_error: str = ""
     generating: bool = False
+    skip_concept: bool = False
     recent: list[AssetCard] = []
     feed: list[AssetCard] = []
     feed_cursor: str = ""
@@ -73,8 +74,13 @@ class Quick3DState(SessionState):
 
     @rx.var
     def generate_cost(self) -> str:
-        """The price of two concepts, e.g. "1 credit"."""
-        return format_credits(get_settings().prices.concepts)
+        """The price of two concepts, e.g. "1 credit"; "Free" when skipping them (the first model is free)."""
+        return "Free" if self.skip_concept else format_credits(get_settings().prices.concepts)
+
+    @rx.event
+    def set_skip_concept(self, value: bool):
+        """The "Skip concept" checkbox (image mode: straight to the 3D model)."""
+        self.skip_concept, self.form_error = bool(value), ""
 
     async def _lists(self, uid: int) -> None:
         recent = await asyncio.to_thread(assets.list_assets, uid, limit=6)
@@ -116,6 +122,8 @@ class Quick3DState(SessionState):
     def set_mode(self, value: str):
         """"Text to Model" or "Image to Model"."""
         self.mode = "image" if value == "image" else "text"
+        if self.mode == "text":
+            self.skip_concept = False
 
     @rx.event
     def set_prompt(self, value: str):
@@ -158,10 +166,17 @@ class Quick3DState(SessionState):
                 return
             self.generating, self.form_error = True, ""
             mode, prompt, style, image, intent = self.mode, self.prompt, self.style_id, self._image_key, self._intent
+            skip = self.skip_concept and self.mode == "image"
+        style_id = uuid.UUID(style) if style else None
         try:
-            started = await asyncio.to_thread(
-                concepts.start_concepts, uid, mode=mode, prompt=prompt, style_id=uuid.UUID(style) if style else None,
-                input_image_key=image or None, skip_concept=False, intent=intent)
+            if skip:
+                asset_id = await asyncio.to_thread(asset_models.start_direct, uid, prompt=prompt, style_id=style_id,
+                                                   input_image_key=image or None, intent=intent)
+            else:
+                started = await asyncio.to_thread(
+                    concepts.start_concepts, uid, mode=mode, prompt=prompt, style_id=style_id,
+                    input_image_key=image or None, skip_concept=False, intent=intent)
+                asset_id = started.asset_id
         except (OperationError, ValueError) as err:
             async with self:
                 self.generating, self.form_error = False, getattr(err, "message", "Check the form and try again.")
@@ -173,4 +188,4 @@ class Quick3DState(SessionState):
         async with self:
             self.generating, self.prompt, self._intent = False, "", uuid.uuid4().hex
             self._image_key, self.image_name, self.image_preview = "", "", ""
-        yield rx.redirect(f"/assets/{started.asset_id}")
+        yield rx.redirect(f"/assets/{asset_id}")

@@ -247,6 +247,35 @@ async def test_skip_concept_image_asset_sends_the_upload(model, jobs, make_user)
     assert credits.balance(user_id=user) == before and asset_row(asset_id).model_attempts == 1
 
 
+async def test_skip_concept_from_the_dashboard_queues_the_free_model_at_once(model, quick, jobs, make_user):  # noqa: F811
+    user = make_user()
+    staged = f"users/{user}/staging/{uuid.uuid4().hex}.png"
+    await get_storage().put(staged, concept_png((200, 60, 40)), "image/png")
+    before = credits.balance(user_id=user)
+    asset_id = await asyncio.to_thread(asset_models.start_direct, user, prompt="", style_id=None,
+                                       input_image_key=staged, intent=uuid.uuid4().hex)
+    await jobs.drain()
+    [request] = model.requests
+    assert decoded_request_image(request.image_urls[0]) == (200, 60, 40)  # no concepts: the upload itself
+    asset = asset_row(asset_id)
+    assert asset.skip_concept and asset.concept_keys == [] and asset.model_attempts == 1
+    assert credits.balance(user_id=user) == before  # the first model is free
+    with pytest.raises(OperationError) as refused:  # text mode has no picture to model
+        await asyncio.to_thread(asset_models.start_direct, user, prompt="a vase", style_id=None, input_image_key=None,
+                                intent=uuid.uuid4().hex)
+    assert refused.value.code == "invalid_input"
+
+
+async def test_skip_concept_with_a_vanished_upload_leaves_a_failed_asset_with_the_reason(model, quick, jobs,  # noqa: F811
+                                                                                         make_user):
+    user = make_user()
+    asset_id = await asyncio.to_thread(asset_models.start_direct, user, prompt="", style_id=None,
+                                       input_image_key=f"users/{user}/staging/gone.png", intent=uuid.uuid4().hex)
+    await jobs.drain()
+    asset = asset_row(asset_id)
+    assert asset.status == AssetStatus.FAILED.value and "not available" in asset.error, (asset.status, asset.error)
+
+
 # ------------------------------------------------------------------------------------------- offline
 
 

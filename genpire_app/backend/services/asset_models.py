@@ -148,6 +148,18 @@ class GenerateAssetModel(Generate3D):
         return stored
 
 
+    def on_failure(self, session: Session, *, job, plan: AssetModelPlan | None, message: str) -> None:  # type: ignore[override]
+        """A job that failed before any model version existed (e.g. the image left storage): a skip-concept
+        asset still waiting for its first model becomes ``FAILED`` with the reason, so it does not wait forever;
+        other assets never left their status (``store`` moves them)."""
+        if plan is None:
+            return
+        asset = session.get(Asset, plan.asset_id, populate_existing=True)
+        if asset is not None and asset.status == AssetStatus.GENERATING_MODEL.value and asset.model_attempts == 0:
+            asset.status, asset.error, asset.updated_at = AssetStatus.FAILED.value, message, utcnow()
+            session.add(asset)
+
+
 def finish_asset(session: Session, model: Product3DModel) -> None:
     """Move the asset of a model that just became terminal to ``COMPLETED`` (SUCCEEDED; the model's thumbnail
     becomes the asset's when it has none) or ``FAILED`` (FAILED / CANCELED / EXPIRED, with
@@ -184,7 +196,37 @@ def start_model(user_id: int, asset_id: uuid.UUID, intent: str) -> runner.Submit
     return runner.submit(operations.get(JobKind.ASSET_MODEL.value), user_id=user_id, plan=plan, intent=intent)
 
 
+def start_direct(user_id: int, *, prompt: str, style_id: uuid.UUID | None, input_image_key: str | None,
+                 intent: str) -> uuid.UUID:
+    """The dashboard's "Generate" with "Skip concept" (seed 003 §2 "Skip Concept Checkbox", §4 step 5): an
+    image-mode asset straight to its 3D model, no concepts (blocking: call it in a thread). Creates the asset
+    in ``GENERATING_MODEL`` and queues its first model attempt, which is free. Returns the asset id.
+
+    A refused model submit (e.g. the staged image is gone) leaves the asset ``FAILED`` with the reason, so
+    the user sees why and can retry from its page.
+
+    Raises:
+        OperationError: ``invalid_input`` (prompt, image, style; or text mode: a model is made from a picture,
+            so skipping the concepts needs an image). Nothing is created then.
+    """
+    if not input_image_key:
+        raise OperationError("invalid_input", "Skipping the concepts needs an image: upload one in "
+                                              "\"Image to Model\", or untick \"Skip concept\".")
+    row = assets.create(user_id, mode="image", prompt=prompt, style_id=style_id, input_image_key=input_image_key,
+                        skip_concept=True)
+    try:
+        start_model(user_id, row.id, intent)
+    except OperationError as err:
+        from genpire_app.backend.db.engine import write_session
+
+        with write_session() as s:
+            asset = assets.owned(s, user_id=user_id, asset_id=row.id, lock=True)
+            asset.status, asset.error, asset.updated_at = AssetStatus.FAILED.value, err.message, utcnow()
+            s.add(asset)
+    return row.id
+
+
 __all__ = [
     "AssetModelPlan", "BUSY", "GenerateAssetModel", "MODEL_EXPIRED", "MODEL_FAILED", "NO_CONCEPT", "NO_IMAGE",
-    "finish_asset", "input_image_key", "model_price", "start_model",
+    "finish_asset", "input_image_key", "model_price", "start_direct", "start_model",
 ]
