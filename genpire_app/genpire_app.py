@@ -45,7 +45,8 @@ app = rx.App(
     api_transformer=[create_api(), wrap],  # routes, then the HTTP hardening around everything
     stylesheets=["/styles.css"],
     html_lang="en",
-    head_components=[rx.el.meta(name="description", content="Genpire: from product idea to tech pack.")],
+    head_components=[rx.el.meta(name="description", content="Genpire: from product idea to tech pack."),
+                     rx.script(src="/autoload.js", defer=True)],
     # Top right, under the header: bottom-right toasts covered the chat's Send button.
     # A tab whose session ended (revoked, idle, expired) lands on the sign-in page at its next event.
     backend_exception_handler=signed_out_handler,

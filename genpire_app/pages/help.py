@@ -40,14 +40,25 @@ GUIDES: tuple[tuple[str, str, tuple[str, ...], tuple[str, str]], ...] = (
         "two concepts are drawn for 1 credit.",
         "On the model's page, pick the concept you like (or regenerate the concepts while retries remain), then "
         "Generate 3D Model: the first model of each is free.",
+        "With a photo you can tick Skip concept to go straight to the model.",
         "Your Workspace lists every model with its next step; the switch on a finished model publishes it to "
-        "the Discover feed.",
+        "the Discover feed, where others can buy its files (you keep your model private otherwise).",
     ), ("Go to Quick 3D", "/quick-3d")),
+    ("print", "Buy a model's files or a 3D print", (
+        "Download Model on a finished model puts its files in your cart; after payment the order offers GLB, "
+        "STL, OBJ, 3MF and more.",
+        "3D Print + Download Model opens the print page: choose the technology, material, colour, finish and "
+        "quantity, and type the size in millimetres (the other two follow while Keep proportions is ticked). "
+        "The price follows every change.",
+        "Add Configured Print to Cart, or Save & Back to Workspace to finish later. After payment a copy of "
+        "the model at exactly your size is made for the print shop and your download; the original stays.",
+    ), ("Open your workspace", "/workspace")),
     ("credits", "Credits, plans and orders", (
         "The + beside your balance opens Buy Credits: packs never expire; a monthly plan's credits are spent "
         "first and end with the month.",
         "Checkout is handled by Stripe; your order and its receipt appear under Orders.",
-        "Cancel a plan from Account: it ends when the paid month does.",
+        "Change or cancel a plan from Account: a new plan starts at once; a cancelled one ends when the paid "
+        "month does.",
     ), ("See your orders", "/orders")),
 )
 

@@ -82,11 +82,19 @@ def _create() -> rx.Component:
                   width="100%", align="center", wrap="wrap"),
         spacing="3", width="100%",
     ))
-    recent = rx.cond(Q.recent.length() > 0, rx.vstack(
+    recent = rx.cond((Q.recent.length() > 0) | (Q.recent_orders.length() > 0), rx.vstack(
         rx.hstack(rx.heading("Recent activity", size="4", as_="h2"), rx.spacer(), rx.link("Workspace", href="/workspace"),
                   width="100%", align="center"),
         rx.grid(rx.foreach(Q.recent, asset_card), columns=rx.breakpoints(initial="2", md="3"), spacing="3",
                 width="100%", role="list", aria_label="Recent assets"),
+        rx.cond(Q.recent_orders.length() > 0, rx.vstack(
+            rx.foreach(Q.recent_orders, lambda o: rx.link(
+                rx.hstack(rx.icon("receipt", size=16, aria_hidden="true"), rx.text("Order ", o.number, size="2"),
+                          rx.text(o.date, size="1", color=_MUTED), rx.spacer(), rx.badge(o.status, variant="soft"),
+                          rx.text(o.total, size="2", weight="medium"), align="center", spacing="2", width="100%"),
+                href="/orders/" + o.id, underline="none", color=rx.color("gray", 12), role="listitem",
+                aria_label="Order " + o.number, width="100%")),
+            role="list", aria_label="Recent orders", spacing="2", width="100%")),
         spacing="2", width="100%"))
     feed = rx.vstack(
         rx.heading("Discover", size="4", as_="h2"),
@@ -95,7 +103,8 @@ def _create() -> rx.Component:
                 rx.grid(rx.foreach(Q.feed, lambda item: asset_card(item, show_step=False)),
                         columns=rx.breakpoints(initial="2", md="4"), spacing="3", width="100%", role="list",
                         aria_label="Public models")),
-        rx.cond(Q.feed_cursor != "", rx.button("Show more", variant="soft", on_click=Q.more_feed)),
+        rx.cond(Q.feed_cursor != "", rx.button("Show more", variant="soft", on_click=Q.more_feed, loading=Q.feed_loading,
+                                               custom_attrs={"data-autoload": "true"})),
         spacing="2", width="100%")
     return rx.vstack(rx.heading("Quick 3D", size="7", as_="h1"), form, recent, feed, spacing="5", width="100%")
 
@@ -117,7 +126,8 @@ def _workspace() -> rx.Component:
                                                rx.link("Make your first one", href="/quick-3d"), spacing="1")),
                         rx.grid(rx.foreach(W.items, asset_card), columns=rx.breakpoints(initial="2", md="4"),
                                 spacing="3", width="100%", role="list", aria_label="Your models"))),
-        rx.cond(W.cursor != "", rx.button("Show more", variant="soft", on_click=W.more)),
+        rx.cond(W.cursor != "", rx.button("Show more", variant="soft", on_click=W.more,
+                                          custom_attrs={"data-autoload": "true"})),
         spacing="4", width="100%")
 
 

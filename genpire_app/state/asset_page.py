@@ -228,5 +228,7 @@ class WorkspaceState(SessionState):
             return
         page = await asyncio.to_thread(assets.workspace, uid, cursor=cursor)
         async with self:
+            if self.cursor != cursor:  # another "Show more" (or a reload) got there first
+                return
             self.items = self.items + [card(r) for r in page.items]
             self.cursor = page.next_cursor or ""

@@ -50,7 +50,8 @@ class ItemRow:
     preparing: bool = False
 
 
-def _row(order: Order) -> OrderRow:
+def order_row(order: Order) -> OrderRow:
+    """The list row of an order (orders page, quick-3D recent activity)."""
     return OrderRow(str(order.id), str(order.id)[:8].upper(), order.created_at.strftime("%d %b %Y, %H:%M"),
                     STATUS_LABELS.get(order.status, order.status), money(order.amount_total_cents, order.currency))
 
@@ -73,7 +74,7 @@ class OrdersState(SessionState):
         page = await asyncio.to_thread(orders.list_orders, uid)
         waiting = bool(session_id) and await asyncio.to_thread(orders.by_session, uid, session_id) is None
         async with self:
-            self.order_rows, self.next_cursor = [_row(o) for o in page.items], page.next_cursor or ""
+            self.order_rows, self.next_cursor = [order_row(o) for o in page.items], page.next_cursor or ""
             self.orders_loaded, self.confirming = True, waiting
 
     @rx.event(background=True)
@@ -102,7 +103,7 @@ class OrdersState(SessionState):
             return
         page = await asyncio.to_thread(orders.list_orders, uid, cursor=cursor)
         async with self:
-            self.order_rows = self.order_rows + [_row(o) for o in page.items]
+            self.order_rows = self.order_rows + [order_row(o) for o in page.items]
             self.next_cursor = page.next_cursor or ""
 
     async def _detail(self, uid: int) -> None:
@@ -117,7 +118,7 @@ class OrdersState(SessionState):
         address = ", ".join(v for k, v in order.shipping.items() if v and k != "name")
         paid = order.status in orders.DOWNLOADABLE_STATUSES
         async with self:
-            self.detail = _row(order)
+            self.detail = order_row(order)
             self.items = [ItemRow(KIND_LABELS.get(i.kind, i.kind), i.name, i.quantity, money(i.total_cents, order.currency),
                                   format_credits(i.credits) if i.credits else "",
                                   [Download(f"Download {link.fmt.upper()}", link.url) for link in links.get(i.id, ())],

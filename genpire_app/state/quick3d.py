@@ -13,12 +13,15 @@ import reflex as rx
 
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import asset_models, assets, concepts, staging
+from genpire_app.backend.services import asset_models, assets, concepts, orders, staging
 from genpire_app.backend.storage import sign_path
+from genpire_app.state.orders import OrderRow, order_row
 from genpire_app.state.session import SessionState
 from genpire_app.state.uploads import receive_image
 
 FEED_PAGE = 12
+#: Orders shown in the recent activity (seed 003 §2 "Recent Activity": assets or orders).
+RECENT_ORDERS = 3
 
 
 @dataclasses.dataclass
@@ -67,8 +70,10 @@ class Quick3DState(SessionState):
     generating: bool = False
     skip_concept: bool = False
     recent: list[AssetCard] = []
+    recent_orders: list[OrderRow] = []
     feed: list[AssetCard] = []
     feed_cursor: str = ""
+    feed_loading: bool = False
     _image_key: str = ""
     _intent: str = ""
 
@@ -84,9 +89,11 @@ class Quick3DState(SessionState):
 
     async def _lists(self, uid: int) -> None:
         recent = await asyncio.to_thread(assets.list_assets, uid, limit=6)
+        bought = await asyncio.to_thread(orders.list_orders, uid, limit=RECENT_ORDERS)
         feed = await asyncio.to_thread(assets.public_feed, FEED_PAGE)
         async with self:
             self.recent = [card(r) for r in recent]
+            self.recent_orders = [order_row(o) for o in bought.items]
             self.feed, self.feed_cursor = [_feed_card(r) for r in feed.items], feed.next_cursor or ""
 
     @rx.event(background=True)
@@ -111,10 +118,17 @@ class Quick3DState(SessionState):
         """"Show more" of the discovery feed."""
         async with self:
             cursor = self.feed_cursor
-        if not cursor:
-            return
-        page = await asyncio.to_thread(assets.public_feed, FEED_PAGE, cursor)
+            if not cursor or self.feed_loading:
+                return
+            self.feed_loading = True
+        try:
+            page = await asyncio.to_thread(assets.public_feed, FEED_PAGE, cursor)
+        finally:
+            async with self:
+                self.feed_loading = False
         async with self:
+            if self.feed_cursor != cursor:  # a reload replaced the list meanwhile
+                return
             self.feed = self.feed + [_feed_card(r) for r in page.items]
             self.feed_cursor = page.next_cursor or ""
 

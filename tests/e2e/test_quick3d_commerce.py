@@ -170,3 +170,44 @@ def test_skip_concept_goes_from_an_image_straight_to_a_model(page, fixtures):
     expect(page.get_by_role("group", name="Concepts")).to_have_count(0)
     expect(balance(page)).to_have_text("20 credits")  # nothing spent
     assert not page.js_errors, page.js_errors
+
+
+SEED_PUBLIC = """
+import sys, uuid
+from datetime import timedelta
+from sqlmodel import select
+from genpire_app.backend.db.account_models import LocalUser
+from genpire_app.backend.db.engine import read_session, write_session
+from genpire_app.backend.db.fields import utcnow
+from genpire_app.backend.db.quick3d_models import Asset
+with read_session() as s:
+    uid = s.exec(select(LocalUser.id).where(LocalUser.username == sys.argv[1])).one()
+now = utcnow()
+with write_session() as s:
+    for i in range(int(sys.argv[2])):
+        s.add(Asset(user_id=uid, prompt=f"Feed model {i:02d}", status="COMPLETED", is_public=True,
+                    published_at=now - timedelta(minutes=i)))
+"""
+
+
+def test_the_discovery_feed_loads_more_as_the_user_scrolls(page, server):
+    import os
+    import subprocess
+    import sys
+
+    email = sign_up(page)
+    subprocess.run([sys.executable, "-c", SEED_PUBLIC, email, "30"], check=True, timeout=60,
+                   env={**os.environ, "DATA_DIR": str(server[1]), "DATABASE_URL": ""})
+    page.goto("/quick-3d")
+    feed = page.get_by_role("list", name="Public models").get_by_role("listitem")
+    expect(feed.first).to_be_visible(timeout=SLOW)
+    assert feed.count() == 12  # one page first
+    more = page.get_by_role("button", name="Show more")
+    while more.count():  # scrolling alone loads the next pages: no click
+        shown = feed.count()
+        feed.last.scroll_into_view_if_needed()
+        expect(feed).not_to_have_count(shown, timeout=SLOW)
+    expect(feed.filter(has_text="Feed model 29")).to_have_count(1, timeout=SLOW)
+    names = [t.strip() for t in feed.all_inner_texts()]
+    assert len(names) == len(set(names)), "a model was listed twice"
+    page.shots("feed-scrolled")
