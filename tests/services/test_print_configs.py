@@ -9,10 +9,8 @@ GLBs from ``tests/unit/test_print_pricing.py`` (a 50 × 30 × 40 mm box); checko
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import io
 import uuid
-from pathlib import Path
 
 import pytest
 import trimesh
@@ -33,22 +31,15 @@ from genpire_app.backend.storage import get_storage
 from tests import commerce_cases as cases
 from tests.fakes import png
 from tests.services.test_asset_models import models_of, new_asset
-from tests.unit.test_migrations import alembic_config
+from tests.unit.test_migrations import alembic_config, load_migration
 from tests.unit.test_print_pricing import BOX_MM, _box, _glb
 
-ROOT = Path(__file__).resolve().parents[2]
 OPTIONS = dict(technology="FDM", material="PLA", color="Black", finish="Raw")
 
 
-def _migration():
-    path = next((ROOT / "alembic" / "versions").glob("*_print_configs_and_pricing_models.py"))
-    spec = importlib.util.spec_from_file_location("print_migration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
-MIGRATION = _migration()
+MIGRATION = load_migration("print_configs_and_pricing_models")
 
 
 def ensure_pricing_models() -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import importlib.util
 import io
 import uuid
 from pathlib import Path
@@ -31,22 +30,16 @@ from genpire_app.backend.providers.registry import get_providers, set_providers
 from genpire_app.backend.services import assets, concepts, credits
 from genpire_app.backend.storage import get_storage
 from tests.ledger_cases import assert_invariant
-from tests.unit.test_migrations import alembic_config
+from tests.unit.test_migrations import alembic_config, load_migration
 
 ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "A ceramic coffee mug with a wide handle"
 FAIL_MESSAGE = "The image service is unavailable."
 
 
-def _migration():
-    path = next((ROOT / "alembic" / "versions").glob("*_quick_3d_styles_and_assets.py"))
-    spec = importlib.util.spec_from_file_location("quick3d_migration", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
 
 
-STYLES = _migration().STYLES
+STYLES = load_migration("quick_3d_styles_and_assets").STYLES
 
 
 @pytest.fixture
