@@ -102,7 +102,8 @@ def _summary() -> rx.Component:
 def _print() -> rx.Component:
     body = rx.match(
         P.print_status,
-        ("loading", loading_screen("Measuring your model…")),
+        ("loading", loading_screen("Loading…")),
+        ("measuring", loading_screen("Measuring your model for printing… this page updates by itself.")),
         ("not_found", section_card(rx.vstack(rx.text(P.refusal), rx.link("Your workspace", href="/workspace")))),
         ("refused", section_card(rx.vstack(
             rx.callout(P.refusal, icon="triangle-alert", color_scheme="red", role="alert", width="100%"),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from typing import Any
 
 import reflex as rx
 
@@ -48,7 +49,7 @@ def _number(text: str) -> float | None:
 class PrintPageState(SessionState):
     """One print configuration of one of the user's assets."""
 
-    print_status: str = "loading"  # loading | ready | not_found | refused
+    print_status: str = "loading"  # loading | measuring | ready | not_found | refused
     print_prompt: str = ""
     asset_href: str = "/workspace"
     model_size: str = ""
@@ -137,42 +138,65 @@ class PrintPageState(SessionState):
 
     @rx.event(background=True)
     async def load(self):
-        """Page load: measure the asset's model once; start from the saved draft, else the model's size."""
+        """Page load: the model's measurement (queued on the worker the first time: "Measuring your model…"
+        until its push); start from the saved draft, else the model's own size."""
         uid = await self._open_page()
         asset_id = self._asset_id()
         async with self:
-            self.print_status, self.refusal, self._config_id = "loading", "", ""
+            self.print_status, self.refusal, self._config_id, self._info = "loading", "", "", None
             self.asset_href = f"/assets/{asset_id}" if asset_id else "/workspace"
+        await self._measure(uid)
+
+    @rx.event(background=True)
+    async def on_push(self, event: dict[str, Any]):
+        """A job of the user ended (the measurement): read it if the page is still waiting for it."""
+
+        async def reload(uid: int) -> None:
+            if self.print_status == "measuring":
+                await self._measure(uid)
+
+        await self._handle_push(event, reload)
+
+    async def _measure(self, uid: int) -> None:
+        asset_id = self._asset_id()
         try:
             if asset_id is None:
                 raise OperationError("not_found", "This model does not exist.")
-            measured = await print_configs.load_mesh(uid, asset_id)
-            draft = await asyncio.to_thread(print_configs.latest_draft, uid, asset_id)
             prompt = (await asyncio.to_thread(assets.get_owned, uid, asset_id)).prompt
+            measured = await print_configs.load_mesh(uid, asset_id)
+            draft = await asyncio.to_thread(print_configs.latest_draft, uid, asset_id) if measured else None
         except OperationError as err:
             async with self:
                 self.print_status, self.refusal = "not_found", err.message
             return
-        info = measured.info
         async with self:
-            self._info, self._model_id, self.print_prompt = info, str(measured.model_id), prompt
-            self.model_size = " × ".join(_mm(v) for v in info.extents_mm) + " mm (W × D × H)"
-            size = info.extents_mm
-            if draft is not None:
-                self._config_id = str(draft.id)
-                self.technology, self.material, self.color, self.finish = (draft.technology, draft.material,
-                                                                           draft.color, draft.finish)
-                self.quantity, self.remarks, self.lock_aspect = str(draft.quantity), draft.remarks, draft.lock_aspect
-                size = draft.target_mm
-            else:
-                self.technology = self.material = self.color = self.finish = ""
-                self.quantity, self.remarks, self.lock_aspect = "1", "", True
-            self.width, self.depth, self.height = (_mm(v) for v in size)
-            self._fill_options()
-            self._requote()
-            self.print_status = "ready" if info.watertight else "refused"
-            if not info.watertight:
-                self.refusal = info.reason or "This model cannot be printed."
+            self.print_prompt = prompt
+            if measured is None:
+                self.print_status = "measuring"
+                return
+            self._start(measured, draft)
+
+    def _start(self, measured: print_configs.Measured, draft: print_configs.PrintConfigRow | None) -> None:
+        """Fill the form from the draft (or the model's size) and price it."""
+        info = measured.info
+        self._info, self._model_id = info, str(measured.model_id)
+        self.model_size = " × ".join(_mm(v) for v in info.extents_mm) + " mm (W × D × H)"
+        size = info.extents_mm
+        if draft is not None:
+            self._config_id = str(draft.id)
+            self.technology, self.material, self.color, self.finish = (draft.technology, draft.material,
+                                                                       draft.color, draft.finish)
+            self.quantity, self.remarks, self.lock_aspect = str(draft.quantity), draft.remarks, draft.lock_aspect
+            size = draft.target_mm
+        else:
+            self.technology = self.material = self.color = self.finish = ""
+            self.quantity, self.remarks, self.lock_aspect = "1", "", True
+        self.width, self.depth, self.height = (_mm(v) for v in size)
+        self._fill_options()
+        self._requote()
+        self.print_status = "ready" if info.watertight else "refused"
+        if not info.watertight:
+            self.refusal = info.reason or "This model cannot be printed."
 
     # ------------------------------------------------------------------------------------------ changes
 

@@ -310,4 +310,7 @@ async def test_offline_one_image_end_to_end(offline, quick, jobs, make_user):  #
     assert asset.status == AssetStatus.COMPLETED.value and asset.error is None
     assert asset.thumbnail_key == row.thumbnail_key is not None
     assert credits.balance(user_id=user) == before  # the first model attempt is free
+    await jobs.drain()  # exports, and the print measurement queued as soon as the model succeeded
+    measured = models3d.get_owned(user, row.id).mesh_info
+    assert measured["watertight"] is True and all(v > 0 for v in measured["extents_mm"])
     assert_invariant(user)

@@ -24,7 +24,7 @@ from genpire_app.backend.db.models import Job
 from genpire_app.backend.db.print_models import PricingModelRow, PrintJobConfig
 from genpire_app.backend.db.quick3d_models import AssetStatus
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import cart, models3d, print_configs, print_scale
+from genpire_app.backend.services import cart, model_measure, models3d, print_configs, print_scale
 from genpire_app.backend.services.mesh_analysis import REASON_HOLES, analyse
 from genpire_app.backend.services.print_pricing import DEFAULT_MODELS, QuoteRefused
 from genpire_app.backend.storage import get_storage
@@ -63,8 +63,10 @@ def printing(app_env):
     print_configs.forget_catalogue()
 
 
-async def printable_asset(user: int, glb: bytes | None = None, *, thumbnail: bool = True) -> uuid.UUID:
-    """A COMPLETED asset whose active version 1 is ``glb`` (default: the 50 × 30 × 40 mm box) with a thumbnail."""
+async def printable_asset(user: int, glb: bytes | None = None, *, thumbnail: bool = True,
+                          measured: bool = True) -> uuid.UUID:
+    """A COMPLETED asset whose active version 1 is ``glb`` (default: the 50 × 30 × 40 mm box) with a thumbnail,
+    already measured by the worker's ``measure_model`` job unless ``measured`` is False."""
     asset_id = await new_asset(user, status=AssetStatus.COMPLETED)
     with write_session() as s:
         model = models3d.create_version(s, user_id=user, source=models3d.Source.asset(asset_id), revision_id=None,
@@ -76,6 +78,9 @@ async def printable_asset(user: int, glb: bytes | None = None, *, thumbnail: boo
         thumb = f"users/{user}/models/{model.id}/thumbnail.png"
         await get_storage().put(thumb, png((10, 120, 200)), "image/png")
     models3d.advance(model.id, status="SUCCEEDED", model_files={"glb": key}, thumbnail_key=thumb)
+    if measured:
+        with write_session() as s:
+            s.get(Product3DModel, model.id).mesh_info = model_measure.to_json(analyse(glb or _glb(_box())))
     return asset_id
 
 
@@ -140,17 +145,22 @@ def test_catalogue_is_the_default_models_in_order(printing):
 # ------------------------------------------------------------------------------------------- measuring and pricing
 
 
-async def test_the_price_rises_with_the_size_and_the_mesh_is_measured_once(printing, make_user, monkeypatch):
+async def test_the_mesh_is_measured_once_on_the_worker_and_the_price_rises_with_the_size(printing, make_user, jobs,
+                                                                                           monkeypatch):
     user = make_user()
-    asset_id = await printable_asset(user)
+    asset_id = await printable_asset(user, measured=False)
     calls = []
-    real = print_configs.analyse
-    monkeypatch.setattr(print_configs, "analyse", lambda data: calls.append(1) or real(data))
+    real = model_measure.analyse
+    monkeypatch.setattr(model_measure, "analyse", lambda data: calls.append(1) or real(data))
+    assert await print_configs.load_mesh(user, asset_id) is None  # queued, not analysed in the web process
+    assert calls == [] and len(jobs.pending) == 1
+    assert await print_configs.load_mesh(user, asset_id) is None and len(jobs.pending) == 1  # the same job
+    await jobs.drain()
     measured = await print_configs.load_mesh(user, asset_id)
     assert measured.info.watertight and measured.info.extents_mm == pytest.approx(BOX_MM, abs=1e-3)
     assert (await print_configs.load_mesh(user, asset_id)).info == measured.info and len(calls) == 1
     [v1] = models_of(asset_id)
-    assert measured.model_id == v1.id
+    assert measured.model_id == v1.id and v1.mesh_info["watertight"] is True
 
     small = print_configs.price(measured.info, **OPTIONS, quantity=1, target_mm=(100.0, 60.0, 80.0))
     double = print_configs.price(measured.info, **OPTIONS, quantity=1, target_mm=(200.0, 120.0, 160.0))
@@ -196,6 +206,16 @@ async def test_only_a_completed_asset_with_a_model_can_be_measured(printing, mak
     with pytest.raises(OperationError) as missing:
         await print_configs.load_mesh(user, uuid.uuid4())
     assert missing.value.code == "not_found"
+
+
+async def test_an_unreadable_model_file_fails_its_measurement_with_a_reason(printing, make_user, jobs):
+    user = make_user()
+    asset_id = await printable_asset(user, b"not a glb", measured=False)
+    assert await print_configs.load_mesh(user, asset_id) is None
+    await jobs.drain()
+    with pytest.raises(OperationError) as unreadable:
+        await print_configs.load_mesh(user, asset_id)
+    assert (unreadable.value.code, unreadable.value.message) == ("invalid_state", model_measure.UNREADABLE)
 
 
 # ------------------------------------------------------------------------------------------- saving and owners

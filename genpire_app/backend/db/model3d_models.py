@@ -21,6 +21,7 @@ from sqlalchemy import CheckConstraint, Column, DateTime, Index, String, Text, t
 from sqlmodel import Field, SQLModel
 
 from genpire_app.backend.db.fields import ts_field, user_fk
+from genpire_app.backend.db.fields import JSONType
 from genpire_app.backend.db.fields import json_field as _json
 from genpire_app.backend.providers.model3d import ModelTaskStatus
 
@@ -154,6 +155,9 @@ class Product3DModel(SQLModel, table=True):
     texture_keys: list[dict[str, Any]] = _json(list)
     input_image_ids: list[str] = _json(list)
     task_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    #: The version's measurement for printing (``services.model_measure``; ``mesh_analysis.MeshInfo`` as JSON:
+    #: extents in mm, volume in mm³, area in mm², watertight / reason), NULL until the worker measured it.
+    mesh_info: dict[str, Any] | None = Field(default=None, sa_column=Column(JSONType, nullable=True))
     revision_id: uuid.UUID | None = Field(
         default=None, foreign_key="product_multiview_revisions.id", ondelete="SET NULL"
     )

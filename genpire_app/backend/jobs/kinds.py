@@ -20,6 +20,7 @@ class JobKind(StrEnum):
     MODEL_EXPORTS = "model_exports"
     CONCEPTS = "concepts"  # quick 3D: two concept images of an asset (seed 003 §4 "Generation")
     ASSET_MODEL = "asset_model"  # quick 3D: the 3D model of an asset from one image (seed 003 §4, §5)
+    MEASURE_MODEL = "measure_model"  # a model version measured for printing (extents, volume; issue 9 item 5)
     PRINT_SCALE = "print_scale"  # free: an ordered print's model at its target size (seed 003, DESIGN.md §12)
 
 

@@ -333,6 +333,13 @@ def _submit_exports(model: Product3DModel) -> None:
         model_generation.submit_exports(user_id=model.user_id, model_id=model.id)
     except Exception:  # noqa: BLE001 - the model is stored; exports can be asked for again
         log.exception("exports of 3D model %s could not be queued", model.id)
+    if model.asset_id is not None:  # a quick-3D model can be printed: measure it now, not when the page opens
+        try:
+            from genpire_app.backend.services import model_measure
+
+            model_measure.submit_measure(user_id=model.user_id, model_id=model.id)
+        except Exception:  # noqa: BLE001 - the print page queues it again when it opens
+            log.exception("measurement of 3D model %s could not be queued", model.id)
 
 
 async def apply(

@@ -23,6 +23,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     from genpire_app.backend.services.edits import Edit
     from genpire_app.backend.services.front_view import FrontView, Iteration
     from genpire_app.backend.services.model_generation import Generate3D, ModelExports
+    from genpire_app.backend.services.model_measure import MeasureModel
     from genpire_app.backend.services.print_scale import PrintScale
     from genpire_app.backend.services.retry_view import RetryView
     from genpire_app.backend.services.techpacks import TechPackOperation
@@ -30,7 +31,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
 
     ops: list[Operation[Any, Any]] = [
         FrontView(), Iteration(), Approval(), RetryView(), Edit(), Annotate(), TechPackOperation(), ViewSvg(),
-        Generate3D(), ModelExports(), GenerateConcepts(), GenerateAssetModel(), PrintScale(),
+        Generate3D(), ModelExports(), GenerateConcepts(), GenerateAssetModel(), PrintScale(), MeasureModel(),
     ]
     return {str(op.kind): op for op in ops}
 

@@ -1,9 +1,8 @@
 """Configured 3D prints of quick-3D assets (issue 9 items 5 and 8; seed 003 "Print Configuration Page",
 "Print Configuration & Cart/Checkout", "Stripe Webhook Handler"; DESIGN.md §4, §8, §12 "print rescale").
 
-The print page works in two steps (like ``print_pricing``): :func:`load_mesh` measures the asset's active
-model once (the GLB analysed off the event loop, the result cached per model version, whose files never
-change), then every option change calls :func:`price` (arithmetic on that measurement and the catalogue).
+The print page works in two steps (like ``print_pricing``): :func:`load_mesh` reads the measurement of the
+asset's active model (made once per version on the queue worker, ``services.model_measure``), then every option change calls :func:`price` (arithmetic on that measurement and the catalogue).
 "Save" (:func:`save`) and "Add Configured Print to Cart" (:func:`add_to_cart`) store a ``print_job_configs``
 row with the measurement, so the cart re-prices it without reading the GLB (the cart pricer registered for
 kind ``"print"``). When the order is paid, the Stripe webhook's fulfiller (registered here) marks the config
@@ -19,13 +18,10 @@ already fixed): saving over it makes a new ``DRAFT``.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import functools
 import logging
-import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -40,20 +36,17 @@ from genpire_app.backend.db.model3d_models import ModelStatus, Product3DModel
 from genpire_app.backend.db.print_models import MAX_REMARKS_CHARS, PrintConfigStatus, PrintJobConfig
 from genpire_app.backend.db.quick3d_models import AssetStatus
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import assets, cart, print_scale, stripe_webhook
-from genpire_app.backend.services.mesh_analysis import MeshInfo, analyse
+from genpire_app.backend.services import assets, cart, model_measure, print_scale, stripe_webhook
+from genpire_app.backend.services.mesh_analysis import MeshInfo
 from genpire_app.backend.services.print_catalogue import CATALOGUE_TTL_SECONDS, catalogue, forget_catalogue
 from genpire_app.backend.services.print_pricing import PricingModel, Quote, QuoteRefused, find_model, quote
-from genpire_app.backend.storage import BlobNotFound, get_storage
 
 log = logging.getLogger(__name__)
 
 NOT_FOUND = "This print configuration does not exist or is not yours."
 NO_MODEL = "This asset has no finished 3D model to print yet."
 MODEL_GONE = "The 3D model of this asset is not available any more. Reload the page."
-UNREADABLE = "The 3D model file cannot be read, so it cannot be printed."
-#: Model versions whose measurement :func:`load_mesh` keeps (a ``MeshInfo`` is a few hundred bytes).
-MESH_CACHE_SIZE = 256
+UNREADABLE = model_measure.UNREADABLE
 
 
 # ------------------------------------------------------------------------------------------- pricing
@@ -88,30 +81,6 @@ class Measured:
     info: MeshInfo
 
 
-class _MeshCache:
-    """A small, thread-safe LRU of ``MeshInfo`` by model version id (model files never change)."""
-
-    def __init__(self, size: int) -> None:
-        self._size, self._items, self._lock = size, OrderedDict[uuid.UUID, MeshInfo](), threading.Lock()
-
-    def get(self, key: uuid.UUID) -> MeshInfo | None:
-        with self._lock:
-            info = self._items.get(key)
-            if info is not None:
-                self._items.move_to_end(key)
-            return info
-
-    def put(self, key: uuid.UUID, info: MeshInfo) -> None:
-        with self._lock:
-            self._items[key] = info
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-
-_meshes = _MeshCache(MESH_CACHE_SIZE)
-
-
 def _printable_model(session: Session, user_id: int, asset_id: uuid.UUID) -> Product3DModel:
     """The active SUCCEEDED model with a GLB of the user's COMPLETED asset."""
     asset = assets.owned(session, user_id=user_id, asset_id=asset_id)
@@ -122,47 +91,24 @@ def _printable_model(session: Session, user_id: int, asset_id: uuid.UUID) -> Pro
     return model
 
 
-async def load_mesh(user_id: int, asset_id: uuid.UUID) -> Measured:
-    """Measure the active model of the user's asset for printing (the print page's first step): its GLB read
-    from storage and analysed in a worker thread (``mesh_analysis.analyse``: extents in mm, volume in mm³,
-    watertight or the reason not), or the kept measurement of that model version.
+async def load_mesh(user_id: int, asset_id: uuid.UUID) -> Measured | None:
+    """The measurement of the active model of the user's asset for printing (the print page's first step):
+    extents in mm, volume in mm³, watertight or the reason not. None while it is being measured: the first
+    call for a version queues ``services.model_measure`` on the worker (never analysed in the web process),
+    whose end is pushed to the page; the measurement is then stored with the version.
 
     A model that cannot be printed is not an error here: ``info.watertight`` is False and ``info.reason``
     says why (the page shows it; :func:`price` and :func:`save` refuse it).
 
     Raises:
         OperationError: ``not_found`` (a missing asset or another user's), ``invalid_state`` (the asset is not
-            COMPLETED or has no active model with a GLB; the GLB left storage or is unreadable).
+            COMPLETED or has no active model with a GLB; its file left storage or cannot be read).
 
     Source: issue 9 item 5; seed 003 "Print Configuration Page".
     """
     model = await read(lambda s: _printable_model(s, user_id, asset_id))
-    info = _meshes.get(model.id)
-    if info is None:
-        try:
-            data = await get_storage().get(model.model_files["glb"])
-        except BlobNotFound as err:
-            raise OperationError("invalid_state", MODEL_GONE) from err
-        try:
-            info = await asyncio.to_thread(analyse, data)
-        except ValueError as err:
-            raise OperationError("invalid_state", UNREADABLE) from err
-        _meshes.put(model.id, info)
-    return Measured(model.id, info)
-
-
-def _mesh_json(info: MeshInfo) -> dict[str, Any]:
-    return {**dataclasses.asdict(info), "extents_mm": list(info.extents_mm)}
-
-
-def _mesh_info(data: dict[str, Any]) -> MeshInfo | None:
-    try:
-        return MeshInfo(extents_mm=tuple(float(v) for v in data["extents_mm"]),  # type: ignore[arg-type]
-                        volume_mm3=float(data["volume_mm3"]), area_mm2=float(data.get("area_mm2", 0.0)),
-                        triangles=int(data.get("triangles", 0)), watertight=bool(data["watertight"]),
-                        repaired=bool(data.get("repaired", False)), reason=data.get("reason"))
-    except (KeyError, TypeError, ValueError):
-        return None
+    info = await model_measure.measurement(user_id, model.id)
+    return Measured(model.id, info) if info is not None else None
 
 
 # ------------------------------------------------------------------------------------------- configs
@@ -205,7 +151,7 @@ def _target(row: PrintJobConfig) -> tuple[float, float, float]:
 
 def _requote(row: PrintJobConfig, models: tuple[PricingModel, ...]) -> Quote:
     """The row's price now from its stored measurement. Raises QuoteRefused."""
-    info = _mesh_info(row.mesh)
+    info = model_measure.from_json(row.mesh)
     if info is None:
         raise QuoteRefused(UNREADABLE)
     return price(info, technology=row.technology, material=row.material, color=row.color, finish=row.finish,
@@ -275,7 +221,7 @@ def save(user_id: int, asset_id: uuid.UUID, *, config_id: uuid.UUID | None = Non
 
     Args:
         target_mm: (width, depth, height) in millimetres. remarks: at most 1,000 characters.
-        info, model_id: from :func:`load_mesh` (the kept measurement of ``model_id`` wins when there is one).
+        info, model_id: from :func:`load_mesh` (the stored measurement of ``model_id`` wins when there is one).
 
     Raises:
         OperationError: ``not_found`` (the asset or ``config_id`` is missing, another user's or of another
@@ -287,10 +233,10 @@ def save(user_id: int, asset_id: uuid.UUID, *, config_id: uuid.UUID | None = Non
     remarks = (remarks or "").strip()
     if len(remarks) > MAX_REMARKS_CHARS:
         raise OperationError("invalid_input", f"The remarks must be at most {MAX_REMARKS_CHARS} characters.")
-    info = _meshes.get(model_id) or info
     with write_session() as s:
         assets.owned(s, user_id=user_id, asset_id=asset_id, lock=True)
-        _measured_model(s, user_id, asset_id, model_id)
+        stored = model_measure.from_json(_measured_model(s, user_id, asset_id, model_id).mesh_info)
+        info = stored or info  # the worker's measurement of that version wins over what the page sent
         models = catalogue(s)
         try:
             priced = price(info, technology=technology, material=material, color=color, finish=finish,
@@ -310,7 +256,7 @@ def save(user_id: int, asset_id: uuid.UUID, *, config_id: uuid.UUID | None = Non
         row.model_id, row.technology, row.material, row.color, row.finish = model_id, technology, material, color, finish
         row.quantity, row.remarks, row.lock_aspect = priced.quantity, remarks, bool(lock_aspect)
         row.target_width_mm, row.target_depth_mm, row.target_height_mm = priced.target_mm
-        row.mesh, row.total_cents, row.updated_at = _mesh_json(info), priced.total_cents, utcnow()
+        row.mesh, row.total_cents, row.updated_at = model_measure.to_json(info), priced.total_cents, utcnow()
         s.add(row)
         s.flush()
         return _to_row(row, models)
@@ -406,6 +352,6 @@ stripe_webhook.register_fulfiller("print", _fulfil)
 
 
 __all__ = [
-    "CATALOGUE_TTL_SECONDS", "MESH_CACHE_SIZE", "Measured", "PrintConfigRow", "add_to_cart", "catalogue",
+    "CATALOGUE_TTL_SECONDS", "Measured", "PrintConfigRow", "add_to_cart", "catalogue",
     "forget_catalogue", "get_owned", "latest_draft", "load_mesh", "price", "print_name", "save", "size_label",
 ]
