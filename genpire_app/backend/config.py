@@ -41,6 +41,14 @@ class Prices(BaseSettings):
     concepts: int = 100
     regenerate_concepts: int = 100
     quick_model: int = 100
+    #: Tech Pack V2 (seed 001 "Credit Management": category free, base views 3, close-ups 3, sketches 3, an AI
+    #: field edit 1, a view regeneration 1; a hand edit is free).
+    v2_category: int = 0
+    v2_base_views: int = 300
+    v2_close_ups: int = 300
+    v2_sketches: int = 300
+    v2_edit: int = 100
+    v2_regenerate: int = 100
     #: Minimum balance to start a product (front view + remaining views), seed 000 §3 Phase 1.
     minimum_to_create: int = 300
 

@@ -23,6 +23,7 @@ from genpire_app.backend.db import external_models  # noqa: F401  (registers ext
 from genpire_app.backend.db import model3d_models  # noqa: F401  (registers the 3D and collection tables)
 from genpire_app.backend.db import print_models  # noqa: F401  (registers pricing_models and print_job_configs)
 from genpire_app.backend.db import quick3d_models  # noqa: F401  (registers styles and quick-3D assets)
+from genpire_app.backend.db import techpack_v2_models  # noqa: F401  (registers the Tech Pack V2 tables and API tokens)
 from genpire_app.backend.db.fields import JSONType, as_utc, utcnow
 from genpire_app.backend.db.fields import json_field as _json
 from genpire_app.backend.db.fields import ts_field as _ts
@@ -278,6 +279,15 @@ class AIOperationLog(SQLModel, table=True):
     status: str = Field(sa_type=String(20))
     error: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = _ts(index=True)
+    #: Seed 001's schema: the kind of call (``vision`` | ``image_generation`` | ``text`` ...), the inputs and
+    #: outputs as small JSON summaries, the context (feature, job, revision, cache hit), the total tokens and
+    #: when it ended (``status`` ``pending`` until then).
+    operation_type: str = Field(default="", sa_type=String(30))
+    input_data: dict[str, Any] = _json(dict)
+    output_data: dict[str, Any] = _json(dict)
+    context: dict[str, Any] = _json(dict)
+    total_tokens: int = Field(default=0)
+    completed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
 
 
 class Job(SQLModel, table=True):

@@ -20,6 +20,12 @@ class JobKind(StrEnum):
     MODEL_EXPORTS = "model_exports"
     CONCEPTS = "concepts"  # quick 3D: two concept images of an asset (seed 003 §4 "Generation")
     ASSET_MODEL = "asset_model"  # quick 3D: the 3D model of an asset from one image (seed 003 §4, §5)
+    V2_CATEGORY = "v2_category"  # Tech Pack V2: category detection of the front view (free; seed 001)
+    V2_BASE_VIEWS = "v2_base_views"  # Tech Pack V2: every active view analysed, cached by image hash (3 credits)
+    V2_CLOSE_UPS = "v2_close_ups"  # Tech Pack V2: 6-10 detail close-ups, each analysed (3 credits)
+    V2_SKETCHES = "v2_sketches"  # Tech Pack V2: front/back/side technical sketches with callouts (3 credits)
+    V2_EDIT = "v2_edit"  # Tech Pack V2: one field edited by instruction (1 credit)
+    V2_REGENERATE = "v2_regenerate"  # Tech Pack V2: one view regenerated as a new revision, re-analysed (1 credit)
     MEASURE_MODEL = "measure_model"  # a model version measured for printing (extents, volume; issue 9 item 5)
     PRINT_SCALE = "print_scale"  # free: an ordered print's model at its target size (seed 003, DESIGN.md §12)
 
