@@ -33,7 +33,8 @@ class Shots:
     def __call__(self, name: str) -> Path:
         self.n += 1
         path = self.folder / f"{self.n:02d}-{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
+        # a page with a WebGL viewer renders in software here: give its screenshot time on a busy machine
+        self.page.screenshot(path=str(path), full_page=True, timeout=90_000)
         return path
 
 

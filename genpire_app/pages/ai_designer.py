@@ -304,9 +304,10 @@ def _missing_tile(view: rx.Var) -> rx.Component:
         rx.center(
             rx.vstack(
                 rx.icon("image-off", color=rx.color("gray", 9), aria_hidden="true"),
-                rx.text(view, " view failed", size="1", color=rx.color("gray", 11)),
+                rx.text(rx.cond(S.from_photos, "No " + view + " photo", view + " view failed"), size="1",
+                        color=rx.color("gray", 11)),
                 rx.button(
-                    "Retry",
+                    rx.cond(S.from_photos, "Generate", "Retry"),
                     rx.el.span(S.price_regenerate_view, aria_hidden="true",
                                style={"marginLeft": "6px", "opacity": 0.8}),
                     size="1",
@@ -314,7 +315,8 @@ def _missing_tile(view: rx.Var) -> rx.Component:
                     on_click=S.regenerate_missing(view, S.intents["retry_view"]),
                     loading=S.busy == "view:" + view,
                     disabled=S.busy != "",
-                    aria_label="Retry the " + view + " view",
+                    aria_label=rx.cond(S.from_photos, "Generate the " + view + " view from the front photo",
+                                       "Retry the " + view + " view"),
                 ),
                 align="center",
                 spacing="2",

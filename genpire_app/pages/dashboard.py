@@ -1,4 +1,5 @@
-"""``/dashboard``: create a product (text or upload) and open "My products" (seed 000 §3 Phase 1)."""
+"""``/dashboard``: create a product (text, upload, or "Start from photos", issue 10 item 1) and open "My products"
+(seed 000 §3 Phase 1)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import reflex as rx
 
 from genpire_app.backend.services.products import CATEGORIES, PRODUCT_GOALS, STYLE_KEYWORDS
 from genpire_app.components.layout import page_shell, protected, section_card, spend_button
+from genpire_app.components.photo_start import photo_start_form
 from genpire_app.components.upload_zone import upload_zone
 from genpire_app.components.verify_banner import verify_banner
 from genpire_app.state.buy_credits import BuyCreditsState
@@ -162,7 +164,7 @@ def create_form() -> rx.Component:
             rx.heading("Create a product", size="5", as_="h2"),
             rx.text(
                 "Describe an idea or upload a design. We generate the front view first; you approve it before the "
-                "other four views are made.",
+                "other four views are made. Or start from photos of a product you already have.",
                 size="2",
                 color=rx.color("gray", 11),
             ),
@@ -170,15 +172,17 @@ def create_form() -> rx.Component:
                 rx.tabs.list(
                     rx.tabs.trigger("Text description", value="text"),
                     rx.tabs.trigger("Upload design", value="upload"),
+                    rx.tabs.trigger("Start from photos", value="photos"),
                 ),
                 rx.tabs.content(rx.box(_text_tab(), padding_top="16px"), value="text"),
                 rx.tabs.content(rx.box(_upload_tab(), padding_top="16px"), value="upload"),
+                rx.tabs.content(rx.box(photo_start_form(), padding_top="16px"), value="photos"),
                 value=S.tab,
                 on_change=S.set_tab,
                 width="100%",
             ),
             rx.cond(
-                S.low_balance,
+                S.low_balance & (S.tab != "photos"),
                 rx.callout(
                     rx.flex(
                         rx.text("You need at least ", S.minimum_label, " to create a product. You have ",
@@ -194,7 +198,7 @@ def create_form() -> rx.Component:
                 ),
             ),
             _error(S.form_error, "form-error"),
-            rx.flex(
+            rx.cond(S.tab != "photos", rx.flex(
                 rx.button(
                     rx.cond(S.improving, rx.spinner(size="1"), rx.icon("sparkles", size=16, aria_hidden="true")),
                     "Improve with AI",
@@ -221,7 +225,7 @@ def create_form() -> rx.Component:
                 spacing="3",
                 width="100%",
                 wrap="wrap",
-            ),
+            )),
             spacing="4",
             width="100%",
         )

@@ -134,8 +134,8 @@ class DashboardState(SessionState):
 
     @rx.event
     def set_tab(self, value: str):
-        """Switch between "text" and "upload"."""
-        self.tab = value if value in ("text", "upload") else "text"
+        """Switch between "text", "upload" and "photos" ("Start from photos", ``state.photo_start``)."""
+        self.tab = value if value in ("text", "upload", "photos") else "text"
         self.form_error = ""
 
     @rx.event

@@ -66,6 +66,7 @@ def _rows(snap: DesignerSnapshot) -> dict[str, Any]:
         "views": [ViewItem(v.view, VIEW_LABELS[v.view], sign_path(v.image_key), sign_path(v.thumbnail_key),
                            str(v.revision_number), v.id) for v in snap.views],
         "missing_views": snap.missing_views,
+        "from_photos": snap.from_photos,
         "running_edits": snap.running_edits,
         "revisions": [
             RevisionItem(r.number, f"Revision {r.number}", r.label, r.edit_type, r.created_at.strftime("%d %b %Y, %H:%M"),
@@ -100,6 +101,8 @@ class PipelineMixin(rx.State, mixin=True):
     selected_approval: str = ""
     views: list[ViewItem] = []
     missing_views: list[str] = []
+    #: Started from photos: a missing view was not given (the grid says "No back photo" and "Generate").
+    from_photos: bool = False
     progress: dict[str, str] = {}
     last_error: str = ""
     busy: str = ""

@@ -93,6 +93,8 @@ class DesignerSnapshot:
     ``phase``: generating_front | front_failed | awaiting_approval | generating_views | views_ready.
     ``active_job`` is the pipeline job in progress (front view, iteration, approval, retry), if any;
     ``running_edits`` counts edits and annotations in progress; ``jobs`` holds the jobs the tab asked about.
+    ``from_photos``: the product was started from photos (``services.photo_start``), so a missing view was
+    never generated rather than failed.
     """
 
     product_id: str
@@ -109,6 +111,7 @@ class DesignerSnapshot:
     messages: list[ChatInfo] = field(default_factory=list)
     revisions: list[RevisionInfo] = field(default_factory=list)
     jobs: dict[str, JobInfo] = field(default_factory=dict)
+    from_photos: bool = False
 
 
 def _phase(status: str, active: Job | None, have: set[str], approvals: bool, failed: bool) -> str:
@@ -170,6 +173,7 @@ def load(*, user_id: int, product_id: uuid.UUID, watch: Iterable[str] = ()) -> D
         messages=chat,
         revisions=revisions,
         jobs={str(j.id): job_info(j) for j in [*jobs, *extra] if str(j.id) in set(watch)},
+        from_photos=product.input_mode == "photos",
     )
 
 

@@ -132,7 +132,9 @@ def _input_rows(session: Session, product_id: uuid.UUID) -> list[ProductMultivie
     rows = {r.view_type: r for r in repo.active_revision(session, product_id=product_id)}
     missing = [v for v in REQUIRED_VIEWS if v not in rows]
     if missing:
-        raise OperationError("invalid_state", "All five views must be ready before generating a 3D model.")
+        names = ", ".join(v.capitalize() for v in missing)
+        raise OperationError("invalid_state", f"All five views must be ready before generating a 3D model; "
+                                              f"missing: {names}. Generate them on the product page first.")
     return [rows[v] for v in INPUT_VIEWS]
 
 
