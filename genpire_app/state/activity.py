@@ -31,12 +31,23 @@ class ActivityRow:
     detail: str = ""
 
 
+#: The page's status words for the log's statuses (``services.ai_log``): a finished call is "succeeded"
+#: (stored ``completed``, seed 001; older rows say ``succeeded``), a call still running is "running".
+STATUS_LABELS = {"completed": "succeeded", "pending": "running"}
+#: The stored status a filter value selects.
+STATUS_QUERY = {"succeeded": "completed", "running": "pending"}
+
+
 def _row(r: dict[str, Any]) -> ActivityRow:
+    status = str(r["status"])
+    running = status == "pending"
     return ActivityRow(
         r["created_at"].strftime("%d %b %Y %H:%M:%S"), str(r["operation"]).replace("_", " "),
-        f"{r['provider']} · {r['model']}", str(r["status"]), f"{r['input_tokens']} / {r['output_tokens']}",
-        f"{r['processing_ms']} ms", str(r["product_name"]) or "—",
-        f"/ai-designer?projectId={r['product_id']}" if r["product_id"] else "", str(r["error"] or r["input_summary"]),
+        f"{r['provider']} · {r['model']}", STATUS_LABELS.get(status, status),
+        "—" if running else f"{r['input_tokens']} / {r['output_tokens']}",
+        "…" if running else f"{r['processing_ms']} ms", str(r["product_name"]) or "—",
+        f"/ai-designer?projectId={r['product_id']}" if r["product_id"] else "",
+        str(r["error"] or r["input_summary"]) or ("In progress" if running else ""),
     )
 
 
@@ -59,7 +70,8 @@ class ActivityState(SessionState):
     async def _load(self, uid: int) -> None:
         rows, total = await asyncio.to_thread(
             activity.list_operations, user_id=uid, operation="" if self.operation == ALL else self.operation,
-            status="" if self.status == ALL else self.status, page=self.page, per_page=PER_PAGE,
+            status="" if self.status == ALL else STATUS_QUERY.get(self.status, self.status), page=self.page,
+            per_page=PER_PAGE,
         )
         async with self:
             self.total, self.rows, self.loaded = total, [_row(r) for r in rows], True

@@ -16,6 +16,8 @@ from ..config import Settings, get_settings
 from .base import ImageProvider, TextProvider, VisionProvider
 from .model3d import ModelProvider
 from .payments import PaymentProvider
+from .v2_images import V2ImageProvider
+from .v2_vision import V2VisionProvider
 
 #: Capability names, in the order the offline banner lists them.
 CAPABILITIES: tuple[str, ...] = ("image", "vision", "text", "model", "payments")
@@ -36,6 +38,18 @@ def _test_checkout() -> PaymentProvider:
     from .offline.test_checkout import TestCheckout
 
     return TestCheckout()
+
+
+def _offline_v2_images() -> V2ImageProvider:
+    from .offline_v2_images import OfflineV2ImageProvider
+
+    return OfflineV2ImageProvider()
+
+
+def _offline_v2_vision() -> V2VisionProvider:
+    from .offline_v2_vision import OfflineV2VisionProvider
+
+    return OfflineV2VisionProvider()
 
 
 def _is_offline(provider: object) -> bool:
@@ -59,6 +73,10 @@ class Providers:
             to the offline provider, so fakes built with the first three only still work.
         payments: checkout sessions (Stripe Checkout, or the local test checkout; issue 9 item 8). Defaults
             to the test checkout.
+        v2_images: Tech Pack V2 close-ups and technical sketches (Gemini, or crops and edge drawings of the
+            views; issue 10 items 4-5). Defaults to the offline provider.
+        v2_vision: Tech Pack V2 category detection and base-view analysis (OpenAI ``gpt-4o`` or the offline
+            pixel analysis; issue 10 items 2-3). Defaults to the offline provider.
     """
 
     image: ImageProvider
@@ -66,6 +84,8 @@ class Providers:
     text: TextProvider
     model: ModelProvider = field(default_factory=_offline_model)
     payments: PaymentProvider = field(default_factory=_test_checkout)
+    v2_images: V2ImageProvider = field(default_factory=_offline_v2_images)
+    v2_vision: V2VisionProvider = field(default_factory=_offline_v2_vision)
 
     @property
     def offline(self) -> list[str]:
@@ -79,10 +99,11 @@ class Providers:
 def build_providers(settings: Settings) -> Providers:
     """Build the providers for ``settings``.
 
-    * ``GEMINI_API_KEY`` set -> ``GeminiImageProvider`` (model ``GEMINI_IMAGE_MODEL``), else
-      ``OfflineImageProvider``.
-    * ``OPENAI_API_KEY`` set -> ``OpenAIVisionProvider`` (``OPENAI_VISION_MODEL``) and ``OpenAITextProvider``
-      (``OPENAI_TEXT_MODEL``), else ``OfflineVisionProvider`` and ``OfflineTextProvider``.
+    * ``GEMINI_API_KEY`` set -> ``GeminiImageProvider`` and ``GeminiV2ImageProvider`` (model
+      ``GEMINI_IMAGE_MODEL``), else ``OfflineImageProvider`` and ``OfflineV2ImageProvider``.
+    * ``OPENAI_API_KEY`` set -> ``OpenAIVisionProvider`` (``OPENAI_VISION_MODEL``), ``OpenAITextProvider``
+      (``OPENAI_TEXT_MODEL``) and ``OpenAIV2VisionProvider`` (``gpt-4o``), else ``OfflineVisionProvider``,
+      ``OfflineTextProvider`` and ``OfflineV2VisionProvider``.
     * ``MESHY_API_KEY`` set -> ``MeshyClient`` (downloads only from ``MESHY_ASSET_HOSTS``), else
       ``OfflineModelProvider`` (reconstruction on the queue worker; issue 8 item 1).
 
@@ -98,14 +119,19 @@ def build_providers(settings: Settings) -> Providers:
     gemini_key = (settings.gemini_api_key or "").strip()
     if gemini_key:
         from .gemini import GeminiImageProvider
+        from .gemini_v2_images import GeminiV2ImageProvider
 
         image: ImageProvider = GeminiImageProvider(
+            gemini_key, model=settings.gemini_image_model, timeout_s=timeout_s, max_retries=max_retries
+        )
+        v2_images: V2ImageProvider = GeminiV2ImageProvider(
             gemini_key, model=settings.gemini_image_model, timeout_s=timeout_s, max_retries=max_retries
         )
     else:
         from .offline import OfflineImageProvider
 
         image = OfflineImageProvider()
+        v2_images = _offline_v2_images()
 
     openai_key = (settings.openai_api_key or "").strip()
     if openai_key:
@@ -117,12 +143,16 @@ def build_providers(settings: Settings) -> Providers:
         text: TextProvider = OpenAITextProvider(
             openai_key, model=settings.openai_text_model, timeout_s=timeout_s, max_retries=max_retries
         )
+        from .openai_v2_vision import OpenAIV2VisionProvider
+
+        v2_vision: V2VisionProvider = OpenAIV2VisionProvider(openai_key, timeout_s=timeout_s, max_retries=max_retries)
     else:
         from .offline_text import OfflineTextProvider
         from .offline_vision import OfflineVisionProvider
 
         vision = OfflineVisionProvider()
         text = OfflineTextProvider()
+        v2_vision = _offline_v2_vision()
 
     meshy_key = (settings.meshy_api_key or "").strip()
     if meshy_key:
@@ -145,7 +175,8 @@ def build_providers(settings: Settings) -> Providers:
     else:
         payments = _test_checkout()
 
-    return Providers(image=image, vision=vision, text=text, model=model, payments=payments)
+    return Providers(image=image, vision=vision, text=text, model=model, payments=payments, v2_images=v2_images,
+                     v2_vision=v2_vision)
 
 
 _lock = threading.Lock()

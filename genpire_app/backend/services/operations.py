@@ -27,12 +27,17 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     from genpire_app.backend.services.print_scale import PrintScale
     from genpire_app.backend.services.retry_view import RetryView
     from genpire_app.backend.services.techpacks import TechPackOperation
+    from genpire_app.backend.services.v2_analysis import AnalyzeBaseViews, DetectCategory
+    from genpire_app.backend.services.v2_closeups import GenerateCloseUps
+    from genpire_app.backend.services.v2_sketches import GenerateSketches
     from genpire_app.backend.services.vectors import ViewSvg
 
     ops: list[Operation[Any, Any]] = [
         FrontView(), Iteration(), Approval(), RetryView(), Edit(), Annotate(), TechPackOperation(), ViewSvg(),
         Generate3D(), ModelExports(), GenerateConcepts(), GenerateAssetModel(), PrintScale(), MeasureModel(),
     ]
+    ops += [DetectCategory(), AnalyzeBaseViews()]
+    ops += [GenerateCloseUps(), GenerateSketches()]
     return {str(op.kind): op for op in ops}
 
 
