@@ -25,6 +25,7 @@ from genpire_app.pages.email_links import add_pages as add_email_link_pages
 from genpire_app.pages.landing import landing_page
 from genpire_app.pages.models3d_gallery import models3d_gallery_page
 from genpire_app.pages.techpack import techpack_page
+from genpire_app.pages.techpack_v2 import techpack_v2_page
 from genpire_app.state.account import AccountState
 from genpire_app.state.activity import ActivityState
 from genpire_app.state.auth import AuthState
@@ -40,6 +41,7 @@ from genpire_app.state.quick3d import Quick3DState
 from genpire_app.state.designer_model import DesignerModelState
 from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
+from genpire_app.state.techpack_v2 import TechPackV2State
 
 app = rx.App(
     api_transformer=[create_api(), wrap],  # routes, then the HTTP hardening around everything
@@ -71,5 +73,7 @@ app.add_page(help_page, route="/help", title="Help · Genpire", on_load=HelpStat
 app.add_page(quick3d_page, route="/quick-3d", title="Quick 3D · Genpire", on_load=Quick3DState.load)
 app.add_page(workspace_page, route="/workspace", title="Workspace · Genpire", on_load=WorkspaceState.load)
 app.add_page(asset_page, route="/assets/[asset_id]", title="Model · Genpire", on_load=AssetPageState.load)
+app.add_page(techpack_v2_page, route="/tech-pack-v2/[product_id]", title="Tech Pack V2 · Genpire",
+             on_load=TechPackV2State.load)
 app.add_page(print_page, route="/print/[asset_id]", title="3D print · Genpire", on_load=PrintPageState.load)
 add_email_link_pages(app)

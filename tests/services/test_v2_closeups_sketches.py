@@ -260,6 +260,22 @@ class Failing:
     sketch = closeup
 
 
+async def test_sketches_draw_the_views_a_photo_product_has(fakes, jobs, make_user):
+    """A product started from photos (front and side, no back) gets a front and a side sketch."""
+    from genpire_app.backend.db.models import ProductMultiviewRevision
+
+    user, pid, _pngs = await ready_product(jobs, make_user)
+    with write_session() as s:
+        for row in s.exec(select(ProductMultiviewRevision).where(ProductMultiviewRevision.product_idea_id == pid,
+                                                                 ProductMultiviewRevision.view_type == "back")).all():
+            s.delete(row)  # as if it had never been uploaded
+    before = credits.balance(user_id=user)
+    done = await submit_and_run(jobs, start_sketches, user, pid)
+    assert done.ok, done.message
+    assert before - credits.balance(user_id=user) == 300
+    assert [s.view_type for s in latest_sketches(user, pid).sketches] == ["front", "side"]
+
+
 def v2_files(data_dir) -> list[str]:
     return [str(p) for p in (data_dir / "storage").rglob("*") if p.is_file() and "/v2/" in str(p)]
 

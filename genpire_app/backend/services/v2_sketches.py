@@ -64,7 +64,7 @@ from genpire_app.backend.services.v2_inputs import (
 )
 
 SKETCH_VIEWS = ("front", "back", "side")
-MISSING_VIEWS = "The front, back and side views are needed for technical sketches."
+MISSING_VIEWS = "A front view is needed for technical sketches."
 MAX_CALLOUTS = 8
 #: Points of the product's box (fractions of it) for materials whose part is not located.
 _MATERIAL_POINTS = ((0.5, 0.62), (0.32, 0.8), (0.68, 0.35), (0.5, 0.9))
@@ -75,6 +75,9 @@ class SketchesPlan(Plan):
 
     revision_number: int | None = None
     category: str = ""
+    #: The views drawn: front, back and side, those the product has (a product started from photos may lack
+    #: some); front is required.
+    views: tuple[str, ...] = SKETCH_VIEWS
 
 
 @dataclass(frozen=True)
@@ -171,20 +174,22 @@ class GenerateSketches(Operation[SketchesPlan, list[MadeSketch]]):
 
     def prepare(self, session: Session, *, user_id: int, plan: SketchesPlan) -> SketchesPlan:
         """Raises: OperationError ``not_found`` / ``invalid_state`` (see :func:`v2_inputs.inputs`; a missing
-        front, back or side view is ``invalid_state`` too)."""
+        front view is ``invalid_state`` too). The plan draws those of front, back and side the product has."""
         found = inputs(session, user_id=user_id, product_id=plan.product_id, lock=True)
-        if any(view not in found.view_keys for view in SKETCH_VIEWS):
+        if "front" not in found.view_keys:
             raise OperationError("invalid_state", MISSING_VIEWS)
-        return plan.model_copy(update={"revision_number": found.revision_number, "category": found.category})
+        views = tuple(view for view in SKETCH_VIEWS if view in found.view_keys)
+        return plan.model_copy(update={"revision_number": found.revision_number, "category": found.category,
+                                       "views": views})
 
     def price(self, plan: SketchesPlan) -> int:
         return get_settings().prices.v2_sketches
 
     def initial_progress(self, plan: SketchesPlan) -> dict[str, str]:
-        return {view: "queued" for view in SKETCH_VIEWS}
+        return {view: "queued" for view in plan.views}
 
     async def work(self, ctx: WorkContext, plan: SketchesPlan) -> list[MadeSketch]:
-        """Draw, annotate and store the three sketches.
+        """Draw, annotate and store the sketches (front, and back and side when the product has them).
 
         Raises:
             ProviderError: the image provider failed for a view (user-safe message).
@@ -192,8 +197,8 @@ class GenerateSketches(Operation[SketchesPlan, list[MadeSketch]]):
         """
         found = await read(lambda s: inputs(s, user_id=ctx.user_id, product_id=plan.product_id, lock=False,
                                             revision_number=plan.revision_number))
-        views = await load_views(found.view_keys, SKETCH_VIEWS)
-        if any(view not in views for view in SKETCH_VIEWS):
+        views = await load_views(found.view_keys, plan.views)
+        if any(view not in views for view in plan.views):
             raise OperationError("invalid_state", MISSING_VIEWS)
         provider = get_providers().v2_images
 
@@ -209,7 +214,7 @@ class GenerateSketches(Operation[SketchesPlan, list[MadeSketch]]):
             await ctx.progress(view, "done")
             return out
 
-        tasks = [asyncio.ensure_future(one(view)) for view in SKETCH_VIEWS]
+        tasks = [asyncio.ensure_future(one(view)) for view in plan.views]
         try:
             drawings = await asyncio.gather(*tasks)
         except BaseException:
@@ -218,14 +223,14 @@ class GenerateSketches(Operation[SketchesPlan, list[MadeSketch]]):
             await asyncio.gather(*tasks, return_exceptions=True)
             raise
         made = await asyncio.gather(*(asyncio.to_thread(annotate, view, d.data, views[view].data, found.analyses)
-                                      for view, d in zip(SKETCH_VIEWS, drawings)))
+                                      for view, d in zip(plan.views, drawings)))
         blobs: list[tuple[str, bytes, str, str]] = []
-        for view, (png, svg, *_rest) in zip(SKETCH_VIEWS, made):
+        for view, (png, svg, *_rest) in zip(plan.views, made):
             blobs += [(f"sketch_{view}", png, "image/png", "png"), (f"sketch_{view}", svg.encode(), "image/svg+xml", "svg")]
         assert plan.product_id is not None
         keys = await ctx.put_blobs(sketches_prefix(ctx.user_id, plan.product_id), blobs)
         return [MadeSketch(view, keys[2 * n], keys[2 * n + 1], w, h, callouts, measurements, d.model)
-                for n, (view, d, (_png, _svg, w, h, callouts, measurements)) in enumerate(zip(SKETCH_VIEWS, drawings, made))]
+                for n, (view, d, (_png, _svg, w, h, callouts, measurements)) in enumerate(zip(plan.views, drawings, made))]
 
     def store(self, session: Session, ctx: WorkContext, plan: SketchesPlan, result: list[MadeSketch]) -> Stored:
         """Insert the three rows and capture the hold.
