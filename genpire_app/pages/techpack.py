@@ -1,6 +1,7 @@
-"""``/techpacks/[techpack_id]``: every section of the tech pack, the five views, PDF and Excel downloads.
+"""``/techpacks/[techpack_id]``: every section of the tech pack, the five views (each with "Download SVG"), PDF
+and Excel downloads.
 
-Source: seed 000 §3 Phase 6 (structure) and Phase 7 (exports).
+Source: seed 000 §3 Phase 6 (structure) and Phase 7 (exports), §7.3 (SVG of a view).
 """
 
 from __future__ import annotations
@@ -53,7 +54,17 @@ def _views() -> rx.Component:
                     width="100%",
                 ),
                 rx.text(v.label, size="1", color=rx.color("gray", 11), aria_hidden="true"),
+                rx.button(
+                    rx.icon("download", size=12, aria_hidden="true"), "Download SVG",
+                    size="1", variant="soft", color_scheme="gray",
+                    loading=S.svg_tracing == v.id,
+                    disabled=(S.svg_tracing != "") | (v.id == ""),
+                    aria_label="Download SVG of the " + v.label,
+                    title="The view traced to vector paths (free)",
+                    on_click=S.download_view_svg(v.id),
+                ),
                 spacing="1",
+                align="center",
             ),
         ),
         columns=rx.breakpoints(initial="2", sm="3", md="5"),

@@ -125,10 +125,47 @@ def _field(row: FieldRow) -> rx.Component:
                      align="start", padding_y="6px", border_bottom=f"1px solid {rx.color('gray', 4)}")
 
 
+_FIELD_STYLE = {"width": "100%", "padding": "8px 10px", "borderRadius": "8px", "minHeight": "38px",
+                "border": f"1px solid {rx.color('gray', 7)}", "background": rx.color("gray", 1)}
+
+
+def _editor() -> rx.Component:
+    edit = rx.vstack(
+        rx.heading("Edit a field", size="3", as_="h3"),
+        rx.el.label("Field", html_for="v2-edit-path", size="2"),
+        rx.el.select(rx.el.option("Choose a field", value=""),
+                     rx.foreach(T.field_rows, lambda r: rx.el.option(r.section + " · " + r.name, value=r.path)),
+                     id="v2-edit-path", value=T.edit_path, on_change=T.set_edit_path, style=_FIELD_STYLE),
+        rx.el.label("Instruction", html_for="v2-edit-instruction", size="2"),
+        rx.text_area(id="v2-edit-instruction", value=T.edit_instruction, on_change=T.set_edit_instruction, rows="2",
+                     placeholder="e.g. change the lining to recycled polyester", width="100%"),
+        spend_button("Edit field", T.costs["edit"], desc_id="cost-edit", icon="wand-sparkles", on_click=T.edit_field,
+                     loading=T.running.contains("review"), disabled=T.edit_path == ""),
+        rx.el.label("Or type the value", html_for="v2-edit-value", size="2"),
+        rx.hstack(rx.input(id="v2-edit-value", value=T.edit_value, on_change=T.set_edit_value, width="100%"),
+                  rx.button("Save value", variant="soft", on_click=T.save_value, disabled=T.edit_path == ""),
+                  width="100%", spacing="2"),
+        spacing="2", width="100%")
+    regen = rx.vstack(
+        rx.heading("Regenerate a view", size="3", as_="h3"),
+        rx.el.label("View", html_for="v2-regen-view", size="2"),
+        rx.el.select(rx.foreach(T.view_cards, lambda c: rx.el.option(c.label, value=c.view)), id="v2-regen-view",
+                     value=T.regen_view, on_change=T.set_regen_view, style=_FIELD_STYLE),
+        rx.el.label("Instruction", html_for="v2-regen-instruction", size="2"),
+        rx.text_area(id="v2-regen-instruction", value=T.regen_instruction, on_change=T.set_regen_instruction,
+                     rows="2", placeholder="e.g. show the handle more clearly", width="100%"),
+        spend_button("Regenerate view", T.costs["regenerate"], desc_id="cost-regen", icon="refresh-cw",
+                     on_click=T.regenerate_view, loading=T.running.contains("review")),
+        rx.text("A new revision is made and the view is analysed again; your edits are kept.", size="1", color=_MUTED),
+        spacing="2", width="100%")
+    return rx.grid(edit, regen, columns=rx.breakpoints(initial="1", md="2"), spacing="5", width="100%")
+
+
 def _review() -> rx.Component:
     return section_card(rx.vstack(
         rx.text("The document the factory quotes from, merged from every view's analysis.", size="2", color=_MUTED),
         _running("review", "Updating…"), _error("review"),
+        rx.cond(T.field_rows.length() > 0, _editor()),
         rx.cond(T.field_rows.length() == 0, rx.text("Analyze the base views first.", size="2"),
                 rx.vstack(rx.foreach(T.field_rows, _field), role="list", aria_label="Tech pack fields", spacing="0",
                           width="100%")),

@@ -1,7 +1,9 @@
-"""Tech pack page state (seed 000 §3 Phase 6 "Tech Pack Display", Phase 7 exports).
+"""Tech pack page state (seed 000 §3 Phase 6 "Tech Pack Display", Phase 7 exports, §7.3 SVG).
 
 The PDF and the workbook were rendered by the tech pack's job on the queue worker; "Download" hands out
-a signed link to the stored file (no rendering in the web process).
+a signed link to the stored file (no rendering in the web process). Each view's "Download SVG" is the AI
+Designer's: a signed link to the traced SVG when the view was traced before, else the free tracing job
+(``services.vectors.ViewSvg``) on the worker, waited for here, then the link.
 """
 
 from __future__ import annotations
@@ -13,13 +15,24 @@ from typing import Any
 
 import reflex as rx
 
+from genpire_app.backend.config import get_settings
 from genpire_app.backend.exports.money import format_cents
-from genpire_app.backend.services import techpacks
+from genpire_app.backend.jobs import runner
+from genpire_app.backend.jobs.errors import OperationError
+from genpire_app.backend.jobs.kinds import JobKind
+from genpire_app.backend.jobs.wait import StillRunning, wait_for_job
+from genpire_app.backend.services import operations, techpacks, vectors
+from genpire_app.backend.services.ratelimit import RateLimited, limiter
 from genpire_app.backend.services.techpacks import TechPackView
+from genpire_app.backend.services.vectors import SvgPlan
 from genpire_app.backend.storage import sign_path
-from genpire_app.state.designer import VIEW_LABELS
+from genpire_app.state.designer import VIEW_LABELS, parse_id
 from genpire_app.state.rows import ViewItem
 from genpire_app.state.session import SessionState
+
+
+#: Seconds the page waits for a view's SVG tracing job (about a second on the worker).
+SVG_WAIT_S = 90.0
 
 
 @dataclasses.dataclass
@@ -116,6 +129,7 @@ class TechPackState(SessionState):
     quality: list[QualityRow] = []
     production_notes: str = ""
     views: list[ViewItem] = []
+    svg_tracing: str = ""  # the row id of the view whose SVG is being traced
     _files: dict[str, str] = {}
 
     def _show(self, view: TechPackView) -> None:
@@ -139,8 +153,8 @@ class TechPackState(SessionState):
         self.packaging = PackagingInfo(p.description, p.type, p.dimensions, p.branding, p.sustainability)
         self.quality = [QualityRow(q.aspect, q.requirement, q.test_method) for q in tp.quality_standards]
         self.production_notes = tp.production_notes
-        self.views = [ViewItem(name, VIEW_LABELS[name], sign_path(view.view_keys[name]), "", str(view.revision_number))
-                      for name in VIEW_LABELS if name in view.view_keys]
+        self.views = [ViewItem(name, VIEW_LABELS[name], sign_path(view.view_keys[name]), "", str(view.revision_number),
+                               view.view_row_ids.get(name, "")) for name in VIEW_LABELS if name in view.view_keys]
         self._files = dict(view.files)
 
     @rx.event(background=True)
@@ -183,3 +197,46 @@ class TechPackState(SessionState):
     def download_excel(self):
         """"Download Excel": a signed, short-lived link to the workbook rendered with the tech pack."""
         return self._download("xlsx")
+
+    @rx.event(background=True)
+    async def download_view_svg(self, row_id: str):
+        """"Download SVG" of one view (free): the traced SVG's signed link, tracing it first on the worker when
+        it never was (waited for at most :data:`SVG_WAIT_S` seconds here; the job keeps running after that)."""
+        uid, row = await self._uid(), parse_id(row_id)
+        if row is None:
+            yield rx.toast.error("This view cannot be exported.")
+            return
+        try:
+            ready = await asyncio.to_thread(vectors.svg_download, user_id=uid, row_id=row)
+        except OperationError as err:
+            yield rx.toast.error(err.message)
+            return
+        if ready.key:
+            yield rx.download(url=sign_path(ready.key, disposition=ready.filename), filename=ready.filename)
+            return
+        async with self:
+            if self.svg_tracing:
+                return
+            self.svg_tracing = row_id
+        yield rx.toast.info("Tracing the view to SVG…")
+        try:
+            yield await self._trace(uid, row)
+        finally:
+            async with self:
+                self.svg_tracing = ""
+
+    async def _trace(self, uid: int, row: uuid.UUID) -> Any:
+        """Submit the free tracing job, wait for it and return the download (or the error toast)."""
+        try:
+            limiter("generation", get_settings().generation_rate_per_minute).hit(f"user:{uid}")
+            submitted = await asyncio.to_thread(runner.submit, operations.get(JobKind.VIEW_SVG.value), user_id=uid,
+                                                plan=SvgPlan(row_id=row), intent=runner.new_intent())
+            job = await wait_for_job(submitted.job_id, timeout_s=SVG_WAIT_S)
+        except (OperationError, RateLimited) as err:
+            return rx.toast.error(getattr(err, "message", str(err)))
+        except StillRunning:
+            return rx.toast.info("The SVG is still being traced. Try “Download SVG” again in a moment.")
+        key, filename = str(job.result.get("svg_key") or ""), str(job.result.get("filename") or "view.svg")
+        if job.status == "failed" or not key:
+            return rx.toast.error(job.error or "The view could not be traced. Try again.")
+        return rx.download(url=sign_path(key, disposition=filename), filename=filename)

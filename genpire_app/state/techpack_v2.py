@@ -106,6 +106,11 @@ class TechPackV2State(SessionState):
     running: list[str] = []
     errors: dict[str, str] = {}
     cache_rule: str = v2_analysis.CACHE_RULE
+    edit_path: str = ""
+    edit_instruction: str = ""
+    edit_value: str = ""
+    regen_view: str = "front"
+    regen_instruction: str = ""
     _intents: dict[str, str] = {}
 
     @rx.var
@@ -244,6 +249,77 @@ class TechPackV2State(SessionState):
     async def generate_sketches(self):
         """"Generate sketches" (3 credits)."""
         toast = await self._submit("sketches", v2_sketches.start_sketches)
+        if toast is not None:
+            yield toast
+
+    @rx.event
+    def set_edit_path(self, value: str):
+        """The field chosen for editing (its current value prefills the hand edit)."""
+        self.edit_path = value
+        self.edit_value = next((r.value for r in self.field_rows if r.path == value), "")
+
+    @rx.event
+    def set_edit_instruction(self, value: str):
+        """The instruction of an AI edit."""
+        self.edit_instruction = value
+
+    @rx.event
+    def set_edit_value(self, value: str):
+        """The value typed for an edit by hand."""
+        self.edit_value = value
+
+    @rx.event
+    def set_regen_view(self, value: str):
+        """The view to regenerate."""
+        self.regen_view = value
+
+    @rx.event
+    def set_regen_instruction(self, value: str):
+        """The instruction of a view regeneration."""
+        self.regen_instruction = value
+
+    @rx.event(background=True)
+    async def edit_field(self):
+        """"Edit field": the chosen field changed by instruction (1 credit)."""
+        from genpire_app.backend.services import v2_edits
+
+        async with self:
+            path, instruction = self.edit_path, self.edit_instruction.strip()
+        if not path or not instruction:
+            yield rx.toast.error("Choose a field and describe the change.")
+            return
+        toast = await self._submit("review", lambda uid, pid, intent: v2_edits.start_edit(uid, pid, path, instruction,
+                                                                                          intent))
+        if toast is not None:
+            yield toast
+        else:
+            async with self:
+                self.edit_instruction = ""
+
+    @rx.event(background=True)
+    async def save_value(self):
+        """"Save value": the chosen field set by hand (free)."""
+        from genpire_app.backend.services import v2_edits
+
+        uid = await self._uid()
+        async with self:
+            path, value = self.edit_path, self.edit_value
+        try:
+            await asyncio.to_thread(v2_edits.edit_by_hand, uid, self._product_id(), path, value)
+            yield rx.toast.success("Saved.")
+        except OperationError as err:
+            yield rx.toast.error(err.message)
+        await self._read(uid)
+
+    @rx.event(background=True)
+    async def regenerate_view(self):
+        """"Regenerate view": one view made again with the instruction, as a new revision (1 credit)."""
+        from genpire_app.backend.services import v2_edits
+
+        async with self:
+            view, instruction = self.regen_view, self.regen_instruction.strip()
+        toast = await self._submit("review", lambda uid, pid, intent: v2_edits.start_regenerate(uid, pid, view,
+                                                                                                instruction, intent))
         if toast is not None:
             yield toast
 

@@ -127,3 +127,31 @@ def test_the_openapi_document_is_for_token_holders(api, make_user):
     assert {f"/api/tech-pack-v2/{s}" for s in (*STEPS, "edit", "regenerate")} <= paths
     analyze = doc["paths"]["/api/tech-pack-v2/base-views/analyze"]["post"]
     assert {"400", "401", "402", "404", "500"} <= set(analyze["responses"])
+
+
+async def test_edit_by_hand_or_instruction_and_regenerate_a_view(api, jobs, make_user):
+    user = make_user()
+    pid = await product(jobs, user)
+    live()
+    headers = token_for(user)
+    assert (await asyncio.to_thread(post, api, "base-views/analyze", headers, {"product_id": str(pid)}))[0] == 200
+    before = credits.balance(user_id=user)
+    path = "materials.lining"
+    status, body = await asyncio.to_thread(post, api, "edit", headers, {"product_id": str(pid), "field_path": path,
+                                                                         "value": "Cotton twill"})
+    assert status == 200 and body["result"]["value"] == "Cotton twill" and body["credits_used"] == 0
+    assert credits.balance(user_id=user) == before  # by hand: free
+    status, body = await asyncio.to_thread(post, api, "edit", headers, {
+        "product_id": str(pid), "fieldPath": path, "editPrompt": "change the lining to recycled polyester"})
+    assert status == 200 and "polyester" in body["result"]["value"].lower() and body["credits_used"] == 100
+    status, err = await asyncio.to_thread(post, api, "edit", headers, {"product_id": str(pid), "field_path": path})
+    assert status == 400  # neither an instruction nor a value
+    status, err = await asyncio.to_thread(post, api, "edit", headers, {
+        "product_id": str(pid), "field_path": path, "instruction": "make it nicer"})
+    assert status == 500  # nothing to apply: the hold is released
+    status, body = await asyncio.to_thread(post, api, "regenerate", headers, {
+        "product_id": str(pid), "view": "side", "instruction": "show the strap more clearly"})
+    assert status == 200 and body["credits_used"] == 100 and body["result"]["revision_number"] == 1
+    assert (await asyncio.to_thread(post, api, "regenerate", headers, {"product_id": str(pid), "view": "inside"}))[0] == 400
+    assert credits.balance(user_id=user) == before - 200
+    assert_invariant(user)

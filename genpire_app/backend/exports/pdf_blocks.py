@@ -146,6 +146,29 @@ class _Builder:
         ]))
         return table
 
+    def facts(self, facts: Sequence[tuple[str, object]]) -> Table:
+        """A strip of key facts: small caps labels over bold values, one column each, on a tinted band."""
+        s = self.s
+        fact_w = CONTENT_WIDTH / len(facts)
+        strip = Table(
+            [[Paragraph(escape(label), s.fact_label) for label, _ in facts],
+             [self.p(value, s.fact_value) for _, value in facts]],
+            colWidths=[fact_w] * len(facts), hAlign="LEFT",
+        )
+        strip.setStyle(TableStyle([
+            ("BACKGROUND", (0, 0), (-1, -1), ZEBRA),
+            ("LINEABOVE", (0, 0), (-1, 0), 1.2, NAVY),
+            ("LINEAFTER", (0, 0), (-2, -1), 0.5, RULE),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 8),
+            ("RIGHTPADDING", (0, 0), (-1, -1), 8),
+            ("TOPPADDING", (0, 0), (-1, 0), 7),
+            ("BOTTOMPADDING", (0, 0), (-1, 0), 1),
+            ("TOPPADDING", (0, 1), (-1, 1), 1),
+            ("BOTTOMPADDING", (0, 1), (-1, 1), 8),
+        ]))
+        return strip
+
     def none_listed(self, what: str) -> Paragraph:
         return Paragraph(f"<i>No {escape(what)} listed.</i>", self.s.body)
 
@@ -180,6 +203,21 @@ class _Builder:
             return Image(out, width=draw_w, height=draw_h)
         except Exception:  # an unreadable image becomes a placeholder, never a failed export
             return None
+
+    def figure(self, data: bytes | None, box: float, caption: str, missing: str, width: float = CONTENT_WIDTH) -> Table:
+        """An image fitted in a ``box`` x ``box`` square (a placeholder saying ``missing`` when unreadable),
+        captioned, in a framed cell ``width`` wide."""
+        image = self.view_image(data, box, box) or self.placeholder(box, box, missing)
+        table = Table([[image], [self.p(caption, self.s.caption)]], colWidths=[width], rowHeights=[box + 12, 16],
+                      hAlign="CENTER")
+        table.setStyle(TableStyle([
+            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
+            ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
+            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
+            ("TOPPADDING", (0, 0), (-1, -1), 4),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+        ]))
+        return table
 
     def placeholder(self, box_w: float, box_h: float, text: str) -> Table:
         box = Table([[Paragraph(escape(text), self.s.placeholder)]], colWidths=[box_w], rowHeights=[box_h])

@@ -37,9 +37,7 @@ from genpire_app.backend.exports.pdf_styles import (
     ACCENT,
     CONTENT_WIDTH,
     FRAME_HEIGHT,
-    NAVY,
     RULE,
-    ZEBRA,
     _clean,
     _markup,
 )
@@ -70,17 +68,7 @@ def _cover(b: _Builder, tp: TechPack, views: dict[str, bytes], *, revision_numbe
     else:
         # Front view large, boxed, captioned.
         front_box = 104 * mm
-        front = b.view_image(views.get("front"), front_box, front_box)
-        front_cell = front or b.placeholder(front_box, front_box, "Front view not available")
-        big = Table([[front_cell], [Paragraph("Front view", s.caption)]], colWidths=[CONTENT_WIDTH],
-                    rowHeights=[front_box + 12, 16], hAlign="CENTER")
-        big.setStyle(TableStyle([
-            ("ALIGN", (0, 0), (-1, -1), "CENTER"),
-            ("VALIGN", (0, 0), (-1, 0), "MIDDLE"),
-            ("BOX", (0, 0), (-1, -1), 0.6, RULE),
-            ("TOPPADDING", (0, 0), (-1, -1), 4),
-            ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-        ]))
+        big = b.figure(views.get("front"), front_box, "Front view", "Front view not available")
         parts += [big, Spacer(1, 8)]
 
         # The other four views in a row.
@@ -128,23 +116,7 @@ def _cover(b: _Builder, tp: TechPack, views: dict[str, bytes], *, revision_numbe
         ("SIZES", sizes),
         ("COLORWAY", {0: _EMPTY, 1: "1 color"}.get(len(tp.color_palette), f"{len(tp.color_palette)} colors")),
     ]
-    fact_w = CONTENT_WIDTH / len(facts)
-    strip = Table(
-        [[Paragraph(label, s.fact_label) for label, _ in facts], [b.p(value, s.fact_value) for _, value in facts]],
-        colWidths=[fact_w] * len(facts), hAlign="LEFT",
-    )
-    strip.setStyle(TableStyle([
-        ("BACKGROUND", (0, 0), (-1, -1), ZEBRA),
-        ("LINEABOVE", (0, 0), (-1, 0), 1.2, NAVY),
-        ("LINEAFTER", (0, 0), (-2, -1), 0.5, RULE),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 8),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 8),
-        ("TOPPADDING", (0, 0), (-1, 0), 7),
-        ("BOTTOMPADDING", (0, 0), (-1, 0), 1),
-        ("TOPPADDING", (0, 1), (-1, 1), 1),
-        ("BOTTOMPADDING", (0, 1), (-1, 1), 8),
-    ]))
+    strip = b.facts(facts)
     parts += [Spacer(1, 14), strip]
     # Whatever the inputs (a very long name, tall images), the cover stays one page.
     return [KeepInFrame(CONTENT_WIDTH, FRAME_HEIGHT - 4, parts, mode="shrink", hAlign="CENTER"), PageBreak()]

@@ -10,6 +10,9 @@ the PDF export show the same, sharp, editable text:
   around a drawing so they fit.
 * :func:`callout_svg`: the overlay alone (``<svg>`` with ``<g id="callouts">`` and ``<g id="dimensions">``).
 * :func:`sketch_svg`: the drawing (a PNG as a ``data:`` URI ``<image>``) with the overlay on top.
+* :func:`callout_geometry` / :func:`dimension_geometry`: the lines, circles, arrowheads and text positions of
+  one callout or dimension, shared by this SVG and the PDF export (``exports/v2_pdf``), which draws them as
+  PDF vectors.
 
 Structure of one callout: ``<g class="callout" data-n="1">`` holding a ``line.leader`` (anchor -> bubble), a
 ``circle.anchor`` dot, a ``circle.bubble``, ``text.number`` ("1") and ``text.label``. One dimension:
@@ -30,6 +33,8 @@ CALLOUT_COLOR = "#1f4e79"
 DIMENSION_COLOR = "#b03a2e"
 FONT = "Helvetica, Arial, sans-serif"
 MAX_LABEL = 24  # characters of a callout label (longer ones end with "…")
+FONT_UNITS = 15  # text size, in units (see :func:`unit`)
+STROKE_UNITS = 1.5  # line width, in units
 
 
 def _unit(width: int, height: int) -> float:
@@ -106,62 +111,93 @@ def _num(v: float) -> str:
     return f"{v:.1f}".rstrip("0").rstrip(".")
 
 
-def _arrow(tip: tuple[float, float], back: tuple[float, float], u: float) -> str:
+def unit(width: int, height: int) -> float:
+    """Drawing pixels per annotation unit (longest side / 1024): every size below is a multiple of it."""
+    return _unit(width, height)
+
+
+def _arrow_points(tip: tuple[float, float], back: tuple[float, float], u: float) -> list[tuple[float, float]]:
     dx, dy = back[0] - tip[0], back[1] - tip[1]
     length = math.hypot(dx, dy) or 1.0
     ux, uy = dx / length, dy / length
     bx, by = tip[0] + ux * 12 * u, tip[1] + uy * 12 * u
     px, py = -uy * 4.5 * u, ux * 4.5 * u
-    points = " ".join(f"{_num(x)},{_num(y)}" for x, y in (tip, (bx + px, by + py), (bx - px, by - py)))
-    return f'<polygon class="arrow" points="{points}"/>'
+    return [tip, (bx + px, by + py), (bx - px, by - py)]
 
 
-def _callout(c: dict[str, Any], u: float) -> str:
+def callout_geometry(c: dict[str, Any], u: float) -> dict[str, Any]:
+    """What one callout draws, in drawing pixels (y down), for any renderer (this SVG, the PDF export):
+    ``leader`` (x1, y1, x2, y2), ``anchor`` / ``bubble`` circles (cx, cy, r), ``number`` (x, y baseline,
+    centred), ``label`` (x, y baseline), ``align`` ("end" | "start"), ``n`` and ``text`` (the label)."""
     (ax, ay), (bx, by) = c["anchor"], c["text"]
     r = 11 * u
     left = c.get("side") == "left"
     tx = bx - (r + 7 * u) if left else bx + (r + 7 * u)
-    return (
-        f'<g class="callout" data-n="{int(c["n"])}">'
-        f'<line class="leader" x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(bx)}" y2="{_num(by)}"/>'
-        f'<circle class="anchor" cx="{_num(ax)}" cy="{_num(ay)}" r="{_num(3 * u)}" fill="{CALLOUT_COLOR}"/>'
-        f'<circle class="bubble" cx="{_num(bx)}" cy="{_num(by)}" r="{_num(r)}" fill="#ffffff"/>'
-        f'<text class="number" x="{_num(bx)}" y="{_num(by + 5 * u)}" text-anchor="middle" font-weight="bold" '
-        f'stroke="none" fill="{CALLOUT_COLOR}">{int(c["n"])}</text>'
-        f'<text class="label" x="{_num(tx)}" y="{_num(by + 5 * u)}" text-anchor="{"end" if left else "start"}" '
-        f'stroke="none" fill="{CALLOUT_COLOR}">{escape(str(c.get("label", "")))}</text>'
-        "</g>"
-    )
+    return {"leader": (ax, ay, bx, by), "anchor": (ax, ay, 3 * u), "bubble": (bx, by, r), "number": (bx, by + 5 * u),
+            "label": (tx, by + 5 * u), "align": "end" if left else "start", "n": int(c["n"]),
+            "text": str(c.get("label", ""))}
 
 
-def _dimension(m: dict[str, Any], u: float) -> str:
+def dimension_geometry(m: dict[str, Any], u: float) -> dict[str, Any]:
+    """What one dimension draws, in drawing pixels (y down): ``extensions`` [(x1, y1, x2, y2)], ``line``
+    (x1, y1, x2, y2), ``arrows`` (two triangles of three points), ``value`` ("400 mm") centred at ``at``
+    (x, y baseline), ``vertical`` (the text is turned 90° counter-clockwise, reading upwards)."""
     (fx, fy), (tx, ty) = m["from"], m["to"]
     vertical = abs(tx - fx) < abs(ty - fy)
     ext = 8 * u
     if vertical:  # extension lines run right, to the product's top and bottom
         exts = [(fx - ext, fy, fx + 36 * u - ext, fy), (tx - ext, ty, tx + 36 * u - ext, ty)]
-        lx, ly = fx - 10 * u, (fy + ty) / 2
-        text = (f'<text class="value" x="{_num(lx)}" y="{_num(ly)}" text-anchor="middle" '
-                f'transform="rotate(-90 {_num(lx)} {_num(ly)})" stroke="none" fill="{DIMENSION_COLOR}">{int(m["mm"])} mm</text>')
+        at = (fx - 10 * u, (fy + ty) / 2)
     else:  # extension lines run up, to the product's left and right edges
         exts = [(fx, fy + ext, fx, fy - 48 * u + ext), (tx, ty + ext, tx, ty - 48 * u + ext)]
-        text = (f'<text class="value" x="{_num((fx + tx) / 2)}" y="{_num(fy + 24 * u)}" text-anchor="middle" '
-                f'stroke="none" fill="{DIMENSION_COLOR}">{int(m["mm"])} mm</text>')
+        at = ((fx + tx) / 2, fy + 24 * u)
+    return {"extensions": exts, "line": (fx, fy, tx, ty), "vertical": vertical, "at": at,
+            "arrows": [_arrow_points((fx, fy), (tx, ty), u), _arrow_points((tx, ty), (fx, fy), u)],
+            "value": f"{int(m['mm'])} mm"}
+
+
+def _polygon(points: list[tuple[float, float]]) -> str:
+    return f'<polygon class="arrow" points="{" ".join(f"{_num(x)},{_num(y)}" for x, y in points)}"/>'
+
+
+def _callout(c: dict[str, Any], u: float) -> str:
+    g = callout_geometry(c, u)
+    (ax, ay, bx, by), (nx, ny), (lx, ly) = g["leader"], g["number"], g["label"]
+    return (
+        f'<g class="callout" data-n="{g["n"]}">'
+        f'<line class="leader" x1="{_num(ax)}" y1="{_num(ay)}" x2="{_num(bx)}" y2="{_num(by)}"/>'
+        f'<circle class="anchor" cx="{_num(ax)}" cy="{_num(ay)}" r="{_num(g["anchor"][2])}" fill="{CALLOUT_COLOR}"/>'
+        f'<circle class="bubble" cx="{_num(bx)}" cy="{_num(by)}" r="{_num(g["bubble"][2])}" fill="#ffffff"/>'
+        f'<text class="number" x="{_num(nx)}" y="{_num(ny)}" text-anchor="middle" font-weight="bold" '
+        f'stroke="none" fill="{CALLOUT_COLOR}">{g["n"]}</text>'
+        f'<text class="label" x="{_num(lx)}" y="{_num(ly)}" text-anchor="{g["align"]}" '
+        f'stroke="none" fill="{CALLOUT_COLOR}">{escape(g["text"])}</text>'
+        "</g>"
+    )
+
+
+def _dimension(m: dict[str, Any], u: float) -> str:
+    g = dimension_geometry(m, u)
+    fx, fy, tx, ty = g["line"]
+    lx, ly = g["at"]
+    turn = f' transform="rotate(-90 {_num(lx)} {_num(ly)})"' if g["vertical"] else ""
+    text = (f'<text class="value" x="{_num(lx)}" y="{_num(ly)}" text-anchor="middle"{turn} '
+            f'stroke="none" fill="{DIMENSION_COLOR}">{g["value"]}</text>')
     lines = "".join(f'<line class="extension" x1="{_num(a)}" y1="{_num(b)}" x2="{_num(c)}" y2="{_num(d)}"/>'
-                    for a, b, c, d in exts)
+                    for a, b, c, d in g["extensions"])
     return (f'<g class="dimension" data-label={quoteattr(str(m.get("label", "")))}>{lines}'
             f'<line class="dim" x1="{_num(fx)}" y1="{_num(fy)}" x2="{_num(tx)}" y2="{_num(ty)}"/>'
-            f'{_arrow((fx, fy), (tx, ty), u)}{_arrow((tx, ty), (fx, fy), u)}{text}</g>')
+            f'{"".join(_polygon(a) for a in g["arrows"])}{text}</g>')
 
 
 def _layers(width: int, height: int, callouts: list[dict[str, Any]], measurements: list[dict[str, Any]]) -> str:
     u = _unit(width, height)
-    font = f'font-family="{FONT}" font-size="{_num(15 * u)}"'
+    font = f'font-family="{FONT}" font-size="{_num(FONT_UNITS * u)}"'
     calls = "".join(_callout(c, u) for c in callouts)
     dims = "".join(_dimension(m, u) for m in measurements)
-    return (f'<g id="callouts" {font} stroke="{CALLOUT_COLOR}" stroke-width="{_num(1.5 * u)}">{calls}</g>'
+    return (f'<g id="callouts" {font} stroke="{CALLOUT_COLOR}" stroke-width="{_num(STROKE_UNITS * u)}">{calls}</g>'
             f'<g id="dimensions" {font} stroke="{DIMENSION_COLOR}" fill="{DIMENSION_COLOR}" '
-            f'stroke-width="{_num(1.5 * u)}">{dims}</g>')
+            f'stroke-width="{_num(STROKE_UNITS * u)}">{dims}</g>')
 
 
 def _svg(width: int, height: int, body: str) -> str:
@@ -190,4 +226,5 @@ def sketch_svg(png: bytes, width_px: int, height_px: int, callouts: list[dict[st
     return _svg(width_px, height_px, image + _layers(width_px, height_px, callouts, measurements))
 
 
-__all__ = ["annotation_padding", "callout_svg", "dimension_lines", "layout_callouts", "sketch_svg"]
+__all__ = ["FONT_UNITS", "STROKE_UNITS", "annotation_padding", "callout_geometry", "callout_svg", "dimension_geometry",
+           "dimension_lines", "layout_callouts", "sketch_svg", "unit"]

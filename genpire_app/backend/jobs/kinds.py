@@ -26,6 +26,7 @@ class JobKind(StrEnum):
     V2_SKETCHES = "v2_sketches"  # Tech Pack V2: front/back/side technical sketches with callouts (3 credits)
     V2_EDIT = "v2_edit"  # Tech Pack V2: one field edited by instruction (1 credit)
     V2_REGENERATE = "v2_regenerate"  # Tech Pack V2: one view regenerated as a new revision, re-analysed (1 credit)
+    V2_EXPORT = "v2_export"  # Tech Pack V2: the PDF and Excel files rendered on the worker (free, side work)
     MEASURE_MODEL = "measure_model"  # a model version measured for printing (extents, volume; issue 9 item 5)
     PRINT_SCALE = "print_scale"  # free: an ordered print's model at its target size (seed 003, DESIGN.md §12)
 

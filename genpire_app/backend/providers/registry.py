@@ -17,6 +17,7 @@ from .base import ImageProvider, TextProvider, VisionProvider
 from .model3d import ModelProvider
 from .payments import PaymentProvider
 from .v2_images import V2ImageProvider
+from .v2_text import V2TextProvider, default_v2_text
 from .v2_vision import V2VisionProvider
 
 #: Capability names, in the order the offline banner lists them.
@@ -86,6 +87,7 @@ class Providers:
     payments: PaymentProvider = field(default_factory=_test_checkout)
     v2_images: V2ImageProvider = field(default_factory=_offline_v2_images)
     v2_vision: V2VisionProvider = field(default_factory=_offline_v2_vision)
+    v2_text: V2TextProvider = field(default_factory=default_v2_text)  # issue 10 item 6 field edits
 
     @property
     def offline(self) -> list[str]:

@@ -29,6 +29,9 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     from genpire_app.backend.services.techpacks import TechPackOperation
     from genpire_app.backend.services.v2_analysis import AnalyzeBaseViews, DetectCategory
     from genpire_app.backend.services.v2_closeups import GenerateCloseUps
+    from genpire_app.backend.services.v2_edits import EditField
+    from genpire_app.backend.services.v2_exports import ExportV2
+    from genpire_app.backend.services.v2_regenerate import RegenerateView
     from genpire_app.backend.services.v2_sketches import GenerateSketches
     from genpire_app.backend.services.vectors import ViewSvg
 
@@ -38,6 +41,8 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     ]
     ops += [DetectCategory(), AnalyzeBaseViews()]
     ops += [GenerateCloseUps(), GenerateSketches()]
+    ops.append(ExportV2())
+    ops += [EditField(), RegenerateView()]
     return {str(op.kind): op for op in ops}
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
@@ -167,7 +167,7 @@ class TechPackOperation(Operation[TechPackPlan, TechPackResult]):
 class TechPackView:
     """A tech pack with what its page shows: the parsed tech pack, its revision, the view keys and the
     keys of its PDF and Excel files (``{"pdf": key, "xlsx": key}``; empty for tech packs made before
-    files were rendered with the job)."""
+    files were rendered with the job); ``view_row_ids``: the id of each view's row (its traced SVG)."""
 
     id: str
     product_id: str
@@ -179,6 +179,7 @@ class TechPackView:
     view_keys: dict[str, str]
     view_thumbnail_keys: dict[str, str]
     files: dict[str, str]
+    view_row_ids: dict[str, str] = field(default_factory=dict)
 
 
 def get_tech_pack(*, user_id: int, tech_pack_id: uuid.UUID) -> TechPackView | None:
@@ -199,7 +200,7 @@ def get_tech_pack(*, user_id: int, tech_pack_id: uuid.UUID) -> TechPackView | No
             revision_number=row.revision_number, is_active=row.is_active, created_at=as_utc(row.created_at) or utcnow(),
             tech_pack=TechPack.model_validate(row.tech_pack_data), view_keys={r.view_type: r.image_key for r in rows},
             view_thumbnail_keys={r.view_type: r.thumbnail_key or r.image_key for r in rows},
-            files=dict((row.metadata_ or {}).get("files", {})),
+            files=dict((row.metadata_ or {}).get("files", {})), view_row_ids={r.view_type: str(r.id) for r in rows},
         )
 
 

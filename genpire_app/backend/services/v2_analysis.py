@@ -213,6 +213,102 @@ def _cached(hashes: set[str]):
     return go
 
 
+async def analyse_views(ctx: WorkContext, plan: V2Plan, *, step: str = "base_views") -> list[ViewOutcome]:
+    """Analyse the images of ``plan.views`` (``{view: image key}``, display order): hash, look the hashes up in
+    ``revision_vision_analysis``, analyse the misses concurrently (each call logged with ``context.step =
+    step``), log the hits (see the module docstring). Nothing is written but the logs: store the new rows with
+    :func:`save_analyses` in the commit transaction. Also used by ``services.v2_regenerate`` (one view).
+
+    Raises:
+        ProviderError: an analysis failed (after every call ended).
+        OperationError: ``not_found`` when a view image is gone.
+    """
+    order = [v for v in VIEWS if v in plan.views]
+    images = dict(zip(order, await asyncio.gather(*(_image(plan.views[v]) for v in order))))
+    started = time.perf_counter()
+    hashes = {v: image_hash(images[v].data) for v in order}
+    cache = await read(_cached(set(hashes.values())))
+    lookup_ms = int((time.perf_counter() - started) * 1000)
+    provider = get_providers().v2_vision
+    first: dict[str, str] = {}
+    for view in order:
+        first.setdefault(hashes[view], view)
+    fresh_views = [v for v in order if hashes[v] not in cache and first[hashes[v]] == v]
+
+    def outcome(view: str, analysis: dict[str, Any], model: str, tokens: int, ms: int, cached: bool) -> ViewOutcome:
+        data = {**analysis, "view": view}
+        return ViewOutcome(view, plan.views[view], hashes[view], plan.revision_ids.get(view, ""), data,
+                           confidence(data), model, tokens, ms, cached)
+
+    async def analyse(view: str) -> ViewOutcome:
+        await ctx.progress(view, "running")
+        t0 = time.perf_counter()
+        try:
+            done = await ai_log.call(
+                provider, lambda: provider.analyze_view(images[view], view=view, category=plan.category),
+                operation="v2_base_view", user_id=ctx.user_id, product_id=plan.product_id,
+                operation_type=ai_log.VISION, input_summary=f"{view} view, revision {plan.revision_number}",
+                input_data={"view": view, "category": plan.category, "image_hash": hashes[view],
+                            "bytes": len(images[view].data)},
+                context=_context(plan, step, view=view, cache="miss"),
+            )
+        except BaseException:
+            await ctx.progress(view, "failed")
+            raise
+        await ctx.progress(view, "done")
+        value: ViewAnalysis = done.value
+        return outcome(view, value.to_json(), done.model, done.usage.input_tokens + done.usage.output_tokens,
+                       int((time.perf_counter() - t0) * 1000), False)
+
+    results = await asyncio.gather(*(analyse(v) for v in fresh_views), return_exceptions=True)
+    for r in results:  # every call ended: raise the first failure (cancellation first)
+        if isinstance(r, BaseException) and not isinstance(r, Exception):
+            raise r
+    failed = next((r for r in results if isinstance(r, BaseException)), None)
+    if failed is not None:
+        raise failed
+    fresh = {o.image_hash: o for o in results if isinstance(o, ViewOutcome)}
+    out: list[ViewOutcome] = []
+    for view in order:
+        h = hashes[view]
+        if h in fresh and fresh[h].view == view:
+            out.append(fresh[h])
+            continue
+        row = cache.get(h)
+        source = fresh[h].analysis if row is None else row.analysis_data
+        model = fresh[h].model if row is None else row.model_used
+        hit = outcome(view, source, model, 0, lookup_ms, True)
+        ai_log.cache_hit(
+            operation="v2_base_view", provider="cache", model=model, user_id=ctx.user_id,
+            product_id=plan.product_id, input_summary=f"{view} view, revision {plan.revision_number} (cached)",
+            processing_ms=lookup_ms, input_data={"view": view, "image_hash": h},
+            output_data={"analysis_id": str(row.id) if row else None, "confidence": hit.confidence},
+            context=_context(plan, step, view=view, source="cache" if row else "same run"),
+        )
+        await ctx.progress(view, "done")
+        out.append(hit)
+    return out
+
+
+def save_analyses(session: Session, *, user_id: int, product_id: uuid.UUID | None,
+                  outcomes: list[ViewOutcome]) -> dict[str, uuid.UUID]:
+    """Insert the new cache rows of ``outcomes`` (insert-or-ignore by ``image_hash``, so two jobs racing on the
+    same image keep one row) in the caller's transaction; returns ``{image hash: cache row id}`` of every
+    outcome."""
+    new = {o.image_hash: o for o in outcomes if not o.cached}
+    if new:
+        rows = [RevisionVisionAnalysis(
+            image_hash=o.image_hash, user_id=user_id, product_idea_id=product_id,
+            revision_id=uuid.UUID(o.revision_id) if o.revision_id else None, view_type=o.view,
+            image_key=o.image_key, analysis_data=o.analysis, model_used=o.model[:100], tokens_used=o.tokens,
+            processing_time_ms=o.ms, confidence_score=o.confidence,
+        ).model_dump() for o in new.values()]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        session.execute(insert(RevisionVisionAnalysis.__table__).values(rows)
+                        .on_conflict_do_nothing(index_elements=["image_hash"]))
+    return {h: row.id for h, row in _cached({o.image_hash for o in outcomes})(session).items()}
+
+
 class AnalyzeBaseViews(Operation[V2Plan, list[ViewOutcome]]):
     """Every active view analysed in parallel, cached by image hash (see the module docstring)."""
 
@@ -237,87 +333,12 @@ class AnalyzeBaseViews(Operation[V2Plan, list[ViewOutcome]]):
             ProviderError: an analysis failed (after every call ended).
             OperationError: ``not_found`` when a view image is gone.
         """
-        order = [v for v in VIEWS if v in plan.views]
-        images = dict(zip(order, await asyncio.gather(*(_image(plan.views[v]) for v in order))))
-        started = time.perf_counter()
-        hashes = {v: image_hash(images[v].data) for v in order}
-        cache = await read(_cached(set(hashes.values())))
-        lookup_ms = int((time.perf_counter() - started) * 1000)
-        provider = get_providers().v2_vision
-        first: dict[str, str] = {}
-        for view in order:
-            first.setdefault(hashes[view], view)
-        fresh_views = [v for v in order if hashes[v] not in cache and first[hashes[v]] == v]
-
-        def outcome(view: str, analysis: dict[str, Any], model: str, tokens: int, ms: int, cached: bool) -> ViewOutcome:
-            data = {**analysis, "view": view}
-            return ViewOutcome(view, plan.views[view], hashes[view], plan.revision_ids.get(view, ""), data,
-                               confidence(data), model, tokens, ms, cached)
-
-        async def analyse(view: str) -> ViewOutcome:
-            await ctx.progress(view, "running")
-            t0 = time.perf_counter()
-            try:
-                done = await ai_log.call(
-                    provider, lambda: provider.analyze_view(images[view], view=view, category=plan.category),
-                    operation="v2_base_view", user_id=ctx.user_id, product_id=plan.product_id,
-                    operation_type=ai_log.VISION, input_summary=f"{view} view, revision {plan.revision_number}",
-                    input_data={"view": view, "category": plan.category, "image_hash": hashes[view],
-                                "bytes": len(images[view].data)},
-                    context=_context(plan, "base_views", view=view, cache="miss"),
-                )
-            except BaseException:
-                await ctx.progress(view, "failed")
-                raise
-            await ctx.progress(view, "done")
-            value: ViewAnalysis = done.value
-            return outcome(view, value.to_json(), done.model, done.usage.input_tokens + done.usage.output_tokens,
-                           int((time.perf_counter() - t0) * 1000), False)
-
-        results = await asyncio.gather(*(analyse(v) for v in fresh_views), return_exceptions=True)
-        for r in results:  # every call ended: raise the first failure (cancellation first)
-            if isinstance(r, BaseException) and not isinstance(r, Exception):
-                raise r
-        failed = next((r for r in results if isinstance(r, BaseException)), None)
-        if failed is not None:
-            raise failed
-        fresh = {o.image_hash: o for o in results if isinstance(o, ViewOutcome)}
-        out: list[ViewOutcome] = []
-        for view in order:
-            h = hashes[view]
-            if h in fresh and fresh[h].view == view:
-                out.append(fresh[h])
-                continue
-            row = cache.get(h)
-            source = fresh[h].analysis if row is None else row.analysis_data
-            model = fresh[h].model if row is None else row.model_used
-            hit = outcome(view, source, model, 0, lookup_ms, True)
-            ai_log.cache_hit(
-                operation="v2_base_view", provider="cache", model=model, user_id=ctx.user_id,
-                product_id=plan.product_id, input_summary=f"{view} view, revision {plan.revision_number} (cached)",
-                processing_ms=lookup_ms, input_data={"view": view, "image_hash": h},
-                output_data={"analysis_id": str(row.id) if row else None, "confidence": hit.confidence},
-                context=_context(plan, "base_views", view=view, source="cache" if row else "same run"),
-            )
-            await ctx.progress(view, "done")
-            out.append(hit)
-        return out
+        return await analyse_views(ctx, plan)
 
     def store(self, session: Session, ctx: WorkContext, plan: V2Plan, result: list[ViewOutcome]) -> Stored:
         """Insert the new cache rows (insert-or-ignore by hash), then write the document."""
         assert plan.product_id is not None
-        new = {o.image_hash: o for o in result if not o.cached}
-        if new:
-            rows = [RevisionVisionAnalysis(
-                image_hash=o.image_hash, user_id=ctx.user_id, product_idea_id=plan.product_id,
-                revision_id=uuid.UUID(o.revision_id) if o.revision_id else None, view_type=o.view,
-                image_key=o.image_key, analysis_data=o.analysis, model_used=o.model[:100], tokens_used=o.tokens,
-                processing_time_ms=o.ms, confidence_score=o.confidence,
-            ).model_dump() for o in new.values()]
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            session.execute(insert(RevisionVisionAnalysis.__table__).values(rows)
-                            .on_conflict_do_nothing(index_elements=["image_hash"]))
-        ids = {h: row.id for h, row in _cached({o.image_hash for o in result})(session).items()}
+        ids = save_analyses(session, user_id=ctx.user_id, product_id=plan.product_id, outcomes=result)
         doc = v2_document.get_or_create(session, user_id=ctx.user_id, product_id=plan.product_id,
                                         revision_number=plan.revision_number)
         views = {o.view: {"analysis_id": str(ids[o.image_hash]), "image_hash": o.image_hash,
@@ -372,4 +393,5 @@ def start_base_views(user_id: int, product_id: uuid.UUID, intent: str) -> runner
 
 
 __all__ = ["AnalyzeBaseViews", "CACHE_RULE", "DEFAULT_CERTAINTY", "DetectCategory", "SECTION_WEIGHTS", "V2Plan",
-           "ViewOutcome", "confidence", "image_hash", "start_base_views", "start_category"]
+           "ViewOutcome", "analyse_views", "confidence", "image_hash", "save_analyses", "start_base_views",
+           "start_category"]
