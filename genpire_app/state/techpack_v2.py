@@ -17,7 +17,7 @@ import reflex as rx
 
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.services import v2_analysis, v2_closeups, v2_document, v2_sketches, v2_status
+from genpire_app.backend.services import v2_analysis, v2_closeups, v2_document, v2_exports, v2_sketches, v2_status
 from genpire_app.backend.storage import sign_path
 from genpire_app.state.session import SessionState
 
@@ -75,6 +75,15 @@ class SketchCard:
     overlay: str = ""
 
 
+def _product_name(user_id: int, product_id: uuid.UUID) -> str:
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.db.repo import owned_product
+
+    with read_session() as s:
+        row = owned_product(s, user_id=user_id, product_id=product_id)
+        return row.name if row is not None else "Product"
+
+
 def _level(confidence: float) -> str:
     return "high" if confidence >= 0.75 else "medium" if confidence >= 0.5 else "low"
 
@@ -103,6 +112,7 @@ class TechPackV2State(SessionState):
     close_ups: list[CloseUpCard] = []
     sketches: list[SketchCard] = []
     show_callouts: bool = True
+    exports: dict[str, str] = {}
     running: list[str] = []
     errors: dict[str, str] = {}
     cache_rule: str = v2_analysis.CACHE_RULE
@@ -138,10 +148,15 @@ class TechPackV2State(SessionState):
                 self.v2_status = "not_found"
             return
         close = await asyncio.to_thread(v2_closeups.latest_close_ups, uid, product_id)
+        files = await asyncio.to_thread(v2_exports.latest_exports, uid, product_id) or {}
+        name = await asyncio.to_thread(_product_name, uid, product_id)
         sketch_set = await asyncio.to_thread(v2_sketches.latest_sketches, uid, product_id)
         jobs = await asyncio.to_thread(v2_status.step_jobs, uid, product_id)
         async with self:
             self._show(doc, close, sketch_set, jobs)
+            number = doc.revision_number or 0
+            self.exports = {fmt: sign_path(key, ttl_seconds=600, disposition=v2_exports.export_filename(name, number, fmt))
+                            for fmt, key in files.items() if fmt in ("pdf", "xlsx") and key}
 
     def _show(self, doc: v2_document.V2Document, close: Any, sketch_set: Any, jobs: dict[str, Any]) -> None:
         self.v2_status = "ready"
@@ -157,6 +172,8 @@ class TechPackV2State(SessionState):
                                     name.replace("_", " "), str(value))
                            for section, values in doc.fields.items() if isinstance(values, dict)
                            for name, value in values.items()]
+        if self.edit_path:  # the hand-edit box shows the field's value as it is now
+            self.edit_value = next((r.value for r in self.field_rows if r.path == self.edit_path), "")
         self.close_ups = [CloseUpCard(sign_path(c.thumbnail_key or c.image_key), c.title, c.focus,
                                       VIEW_NAMES.get(c.source_view, c.source_view)) for c in (close.shots if close else ())]
         self.sketches = [SketchCard(VIEW_NAMES.get(s.view_type, s.view_type), sign_path(s.image_key),
@@ -320,6 +337,13 @@ class TechPackV2State(SessionState):
             view, instruction = self.regen_view, self.regen_instruction.strip()
         toast = await self._submit("review", lambda uid, pid, intent: v2_edits.start_regenerate(uid, pid, view,
                                                                                                 instruction, intent))
+        if toast is not None:
+            yield toast
+
+    @rx.event(background=True)
+    async def export(self):
+        """"Export PDF and Excel" (free): rendered on the worker; the links appear when it ends."""
+        toast = await self._submit("export", v2_exports.start_exports)
         if toast is not None:
             yield toast
 

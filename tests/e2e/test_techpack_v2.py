@@ -1,7 +1,8 @@
 """Tech Pack V2 in the browser (issue 10 "Done means"): a product started from photos (front and side) goes
 through the stepper: Detect category (free) -> Analyze base views (3 credits) -> Generate close-ups (3 credits,
-6-10 shown) -> Generate sketches (3 credits, callouts visible and toggleable) -> Review; the balance is exact
-after each step."""
+6-10 shown) -> Generate sketches (3 credits, callouts visible and toggleable) -> Review: a field edited by instruction
+(1 credit), a view regenerated (1 credit, the edit kept), the PDF with vector callouts on its sketch pages and
+the close-ups; the balance is exact after each step."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import re
 
 import pytest
 from playwright.sync_api import expect
+from pypdf import PdfReader
 
 from tests.journeys import SLOW, balance, sign_up
 
@@ -73,5 +75,32 @@ def test_from_photos_through_every_step_with_exact_balances(page, fixtures):
     page.get_by_role("tab", name="Review").click()
     fields = page.get_by_role("list", name="Tech pack fields").get_by_role("listitem")
     expect(fields.first).to_be_visible(timeout=SLOW)
-    page.shots("review")
+    page.get_by_label("Field", exact=True).select_option(label="Materials · mug")
+    page.get_by_label("Instruction").first.fill("change the mug to recycled stoneware")
+    page.get_by_role("button", name="Edit field").click()
+    expect(fields.filter(has_text="Recycled stoneware")).to_have_count(1, timeout=SLOW)
+    expect(balance(page)).to_have_text("10 credits", timeout=SLOW)
+
+    page.get_by_label("View", exact=True).select_option(label="Side")
+    page.get_by_label("Instruction").nth(1).fill("show the handle more clearly")
+    page.get_by_role("button", name="Regenerate view").click()
+    expect(balance(page)).to_have_text("9 credits", timeout=SLOW)  # 9 for the steps + 2 edits
+    expect(page.get_by_role("tab", name="Review")).to_contain_text("Done", timeout=SLOW)
+    expect(fields.filter(has_text="Recycled stoneware")).to_have_count(1, timeout=SLOW)  # the edit is kept
+    page.shots("review-edited")
+
+    page.get_by_role("button", name="Export PDF and Excel").click()
+    pdf_link = page.get_by_role("link", name="Download PDF")
+    expect(pdf_link).to_be_visible(timeout=SLOW)
+    with page.expect_download() as download:
+        pdf_link.click()
+    reader = PdfReader(download.value.path())
+    text = [p.extract_text() or "" for p in reader.pages]
+    assert any("Close-ups" in t for t in text)
+    sketch_pages = [t for t in text if "Technical sketch" in t]
+    assert len(sketch_pages) == 2, len(sketch_pages)  # front and side
+    for t in sketch_pages:  # the callouts and dimension lines are vector text, not pixels
+        assert re.search(r"\b\d+ mm\b", t) and re.search(r"(^|\s)1(\s|$)", t), t[:300]
+    assert sum(len(p.images) for p in reader.pages) >= 8  # views, close-ups and drawings
+    expect(balance(page)).to_have_text("9 credits")  # the export is free
     assert not page.js_errors, page.js_errors

@@ -6,8 +6,8 @@ gain the sketches (vector, from the SVG layers), the close-ups and the per-view 
 
 * ``prepare``: the user's product (another user's: ``not_found``) with views and a base-view analysis in its
   active revision (none: ``invalid_state`` "Analyze the base views first.").
-* ``work``: reads the revision's V2 document, its view images and the newest close-up and sketch batches OF
-  THAT REVISION (an older revision's are left out), renders ``exports/v2_pdf`` and ``exports/v2_xlsx`` in
+* ``work``: reads the revision's V2 document, its view images and the newest close-up and sketch batches made
+  for that revision or an earlier one (a later revision's are left out), renders ``exports/v2_pdf`` and ``exports/v2_xlsx`` in
   threads and stores both through the job's write-ahead blob store.
 * ``store``: ``steps["exports"] = {"status": "done", "at", "revision_number", "pdf": key, "xlsx": key}`` on the
   revision's document, under the product's row lock (lock order: product first, as ``v2_document``); charges 0.
@@ -86,8 +86,10 @@ async def gather_export(user_id: int, product_id: uuid.UUID, revision_number: in
     number = found.revision_number
     close_ups, sketches = await asyncio.gather(asyncio.to_thread(latest_close_ups, user_id, product_id),
                                                asyncio.to_thread(latest_sketches, user_id, product_id))
-    shots = close_ups.shots if close_ups is not None and close_ups.revision_number == number else ()
-    drawings = sketches.sketches if sketches is not None and sketches.revision_number == number else ()
+    # the newest batches, made for this revision or an earlier one (a view regenerated since does not make the
+    # close-ups and sketches of the other views useless; the step is marked out of date on the page)
+    shots = close_ups.shots if close_ups is not None and close_ups.revision_number <= number else ()
+    drawings = sketches.sketches if sketches is not None and sketches.revision_number <= number else ()
     view_images = dict(zip(found.view_keys, await asyncio.gather(*(_blob(k) for k in found.view_keys.values()))))
     shot_images = await asyncio.gather(*(_blob(shot.image_key) for shot in shots))
     sketch_images = await asyncio.gather(*(_blob(sketch.image_key) for sketch in drawings))

@@ -16,7 +16,7 @@ from genpire_app.backend.jobs.kinds import ACTIVE_STATUSES, JobKind
 STEP_OF_KIND = {
     JobKind.V2_CATEGORY.value: "category", JobKind.V2_BASE_VIEWS.value: "base_views",
     JobKind.V2_CLOSE_UPS.value: "close_ups", JobKind.V2_SKETCHES.value: "sketches",
-    JobKind.V2_EDIT.value: "review", JobKind.V2_REGENERATE.value: "review",
+    JobKind.V2_EDIT.value: "review", JobKind.V2_REGENERATE.value: "review", JobKind.V2_EXPORT.value: "export",
 }
 
 
