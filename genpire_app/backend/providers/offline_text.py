@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from genpire_app.backend.config import get_settings
+from genpire_app.backend.providers.offline_knobs import offline_knobs
 from genpire_app.backend.providers.base import (
     Completion,
     ConstructionFeature,
@@ -24,7 +24,6 @@ from genpire_app.backend.providers.base import (
     Packaging,
     PaletteColor,
     PromptContext,
-    ProviderError,
     QualityStandard,
     SizeSpec,
     TechPack,
@@ -351,11 +350,7 @@ class OfflineTextProvider:
     model = "offline-templates-1"
 
     async def _knobs(self) -> None:
-        settings = get_settings()
-        if settings.offline_latency_ms > 0:
-            await asyncio.sleep(settings.offline_latency_ms / 1000)
-        if settings.offline_failing("text"):
-            raise ProviderError("The text service is unavailable (offline test mode).", provider="offline")
+        await offline_knobs("text")
 
     async def improve_prompt(self, context: PromptContext) -> Completion[str]:
         """Rewrite the user's idea as a richer product description (category, use, style, colorway,

@@ -24,8 +24,8 @@ from skimage.feature import canny
 from skimage.morphology import dilation, disk
 from skimage.segmentation import find_boundaries
 
-from ..config import get_settings
-from .base import GeneratedImage, ProviderError
+from genpire_app.backend.providers.offline_knobs import offline_knobs
+from .base import GeneratedImage
 from .offline.cutout import decode_image
 from .offline.masks import background_mask
 from .v2_images import CloseupRequest, SketchRequest, closeup_box
@@ -83,11 +83,7 @@ class OfflineV2ImageProvider:
     model = MODEL
 
     async def _knobs(self) -> None:
-        settings = get_settings()
-        if settings.offline_latency_ms > 0:
-            await asyncio.sleep(settings.offline_latency_ms / 1000)
-        if settings.offline_failing("image"):
-            raise ProviderError("The image service is unavailable (offline test mode).", provider="offline")
+        await offline_knobs("image")
 
     async def closeup(self, request: CloseupRequest) -> GeneratedImage:
         """The crop of ``request.region`` of the view, ``request.size`` px square (see :func:`crop_closeup`).

@@ -20,11 +20,10 @@ refuses with a user-safe ``ProviderError`` (the operation fails and its credits 
 
 from __future__ import annotations
 
-import asyncio
 import re
 from typing import Any
 
-from genpire_app.backend.config import get_settings
+from genpire_app.backend.providers.offline_knobs import offline_knobs
 from genpire_app.backend.providers.base import Completion, ProviderError
 from genpire_app.backend.providers.v2_text import MAX_VALUE, FieldEdit
 
@@ -140,11 +139,7 @@ class OfflineV2TextProvider:
         Raises:
             ProviderError: unparseable instruction, no size for a size field, offline failure mode.
         """
-        settings = get_settings()
-        if settings.offline_latency_ms > 0:
-            await asyncio.sleep(settings.offline_latency_ms / 1000)
-        if settings.offline_failing("text"):
-            raise ProviderError("The text service is unavailable (offline test mode).", provider="offline")
+        await offline_knobs("text")
         return Completion(edit_value(path, current, instruction, context), self.model)
 
 

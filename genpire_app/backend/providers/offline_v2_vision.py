@@ -30,8 +30,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-from genpire_app.backend.config import get_settings
-from genpire_app.backend.providers.base import Completion, ImageInput, ProviderError
+from genpire_app.backend.providers.offline_knobs import offline_knobs
+from genpire_app.backend.providers.base import Completion, ImageInput
 from genpire_app.backend.providers.colors import nearest_display_name, rgb_to_lab
 from genpire_app.backend.providers.offline import CATEGORIES, default_front_aspect, detect_category, downscale
 from genpire_app.backend.providers.offline import decode_image as _decode
@@ -338,11 +338,7 @@ class OfflineV2VisionProvider:
     model = "offline-v2-vision-1"
 
     async def _knobs(self) -> None:
-        settings = get_settings()
-        if settings.offline_latency_ms > 0:
-            await asyncio.sleep(settings.offline_latency_ms / 1000)
-        if settings.offline_failing("vision"):
-            raise ProviderError("The vision service is unavailable (offline test mode).", provider="offline")
+        await offline_knobs("vision")
 
     async def detect_category(self, image: ImageInput, *, hint_text: str) -> Completion[CategoryResult]:
         """See :func:`detect`. Raises ProviderError (unreadable image, offline failure mode)."""

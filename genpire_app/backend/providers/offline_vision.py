@@ -26,14 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image
 
-from genpire_app.backend.config import get_settings
+from genpire_app.backend.providers.offline_knobs import offline_knobs
 from genpire_app.backend.providers.base import (
     ColorInfo,
     Completion,
     EstimatedDimensions,
     ImageInput,
     ProductFeatures,
-    ProviderError,
 )
 from genpire_app.backend.providers.colors import cluster_colors, hex_to_rgb, nearest_display_name
 from genpire_app.backend.providers.offline import (
@@ -460,11 +459,7 @@ class OfflineVisionProvider:
     model = "offline-vision-1"
 
     async def _knobs(self) -> None:
-        settings = get_settings()
-        if settings.offline_latency_ms > 0:
-            await asyncio.sleep(settings.offline_latency_ms / 1000)
-        if settings.offline_failing("vision"):
-            raise ProviderError("The vision service is unavailable (offline test mode).", provider="offline")
+        await offline_knobs("vision")
 
     async def extract_features(self, image: ImageInput, *, product_prompt: str) -> Completion[ProductFeatures]:
         """Colors, silhouette dimensions (mm), materials and key elements of a front view.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 
+from genpire_app.backend.providers.offline_knobs import offline_knobs
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.providers.base import GeneratedImage, ImageRequest, ProviderError
 from genpire_app.backend.providers.offline.catalogue import CATEGORIES
@@ -95,11 +96,8 @@ class OfflineImageProvider:
 
         Source: DESIGN.md §6 (offline image renderer); seed 000 §3 Phase 2 and Phase 3, §5.3-§5.5.
         """
+        await offline_knobs("image")
         settings = get_settings()
-        if settings.offline_latency_ms > 0:
-            await asyncio.sleep(settings.offline_latency_ms / 1000)
-        if settings.offline_failing("image"):
-            raise ProviderError("The image service is unavailable (offline test mode).", provider="offline")
         size = int(settings.image_size)
         if request.view not in VIEW_MATRIX:
             raise ProviderError(f"Unknown view '{request.view}'.", provider="offline")
