@@ -170,6 +170,11 @@ def main_journey(page, fixtures, tmp_path, on_signed_up=None) -> str:
     sheet_materials = [row[1] for row in book["Materials"].iter_rows(min_row=2, values_only=True) if row[1]]
     assert sheet_materials == materials
 
+    with page.expect_download(timeout=120_000) as dl:  # a view traced to vector paths (free; issue 10 item 7)
+        page.get_by_role("button", name=re.compile(r"^Download SVG of the front", re.I)).click()
+    svg = ET.fromstring(open(dl.value.path(), "rb").read())
+    assert svg.tag.endswith("svg") and any(el.tag.endswith("path") for el in svg.iter())
+
     expect(balance(page)).to_have_text("15 credits")
     page.shots("done")
     assert not page.js_errors, page.js_errors

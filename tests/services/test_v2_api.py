@@ -86,8 +86,11 @@ async def test_each_error_class_of_each_step_holds_nothing(api, jobs, make_user,
     live()
     headers = token_for(user)
     before = credits.balance(user_id=user)
-    for step in STEPS:
-        body = {"product_id": str(pid)}
+    bodies = {step: {} for step in STEPS}
+    bodies["edit"] = {"field_path": "materials.lining", "instruction": "change the lining to recycled polyester"}
+    bodies["regenerate"] = {"view": "front", "instruction": "brighter colours"}
+    for step in (*STEPS, "edit", "regenerate"):
+        body = {"product_id": str(pid), **bodies[step]}
         # 401: no credentials, a garbage token, a revoked token
         assert (await asyncio.to_thread(post, api, step, {}, body))[0] == 401
         assert (await asyncio.to_thread(post, api, step, {"Authorization": "Bearer gp_nope"}, body))[0] == 401
@@ -95,11 +98,11 @@ async def test_each_error_class_of_each_step_holds_nothing(api, jobs, make_user,
         status, _ = await asyncio.to_thread(post, api, step, token_for(poor), {"nonsense": 1})
         assert status == (400 if PRICES[step] == 0 else 402), step
         # 400: a bad body
-        status, err = await asyncio.to_thread(post, api, step, headers, {"product_id": "not-a-uuid"})
+        status, err = await asyncio.to_thread(post, api, step, headers, {**body, "product_id": "not-a-uuid"})
         assert status == 400 and err["detail"]["code"] == "invalid_input"
         # 404: a missing product and another user's
         for missing in (uuid.uuid4(), theirs):
-            assert (await asyncio.to_thread(post, api, step, headers, {"product_id": str(missing)}))[0] == 404
+            assert (await asyncio.to_thread(post, api, step, headers, {**body, "product_id": str(missing)}))[0] == 404
         unchanged(user, before)
     # 500: the provider fails: the hold is released
     v2.fail = True
