@@ -20,25 +20,14 @@ from genpire_app.backend.db.models import AIOperationLog, CreditHold, Job
 from genpire_app.backend.db.techpack_v2_models import ProductTechPackV2, RevisionVisionAnalysis
 from genpire_app.backend.jobs import runner
 from genpire_app.backend.jobs.errors import OperationError
-from genpire_app.backend.providers.offline import OfflineImageProvider
-from genpire_app.backend.providers.offline_text import OfflineTextProvider
 from genpire_app.backend.providers.offline_v2_text import UNPARSED, edit_value
-from genpire_app.backend.providers.offline_vision import OfflineVisionProvider
-from genpire_app.backend.providers.registry import Providers, set_providers
 from genpire_app.backend.services import credits, v2_analysis, v2_document, v2_edits
 from genpire_app.backend.storage import get_storage
-from tests.services.test_v2_analysis import Counting, count, product
+from tests.services.test_v2_analysis import count, product, v2  # noqa: F401  (fixture)
 
 NO_ANALYSIS = "Analyze the base views first."
 
 
-@pytest.fixture
-def v2(app_env):
-    vision = Counting()
-    set_providers(Providers(image=OfflineImageProvider(), vision=OfflineVisionProvider(), text=OfflineTextProvider(),
-                            v2_vision=vision))
-    yield vision
-    set_providers(None)
 
 
 async def analysed(jobs, user: int) -> uuid.UUID:
