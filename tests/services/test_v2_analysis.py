@@ -176,7 +176,7 @@ async def test_the_same_images_again_cost_no_provider_call_but_still_three_credi
     hits = [r for r in logs(operation="v2_base_view") if r.context.get("cache") == "hit"]
     assert sorted(r.context["view"] for r in hits) == ["back", "bottom", "front", "side", "top"]
     assert all(r.status == "completed" and r.operation_type == "vision" and r.total_tokens == 0 for r in hits)
-    assert all(r.provider == "cache" and r.processing_ms < 50 and r.completed_at is not None for r in hits)
+    assert all(r.provider == "cache" and r.processing_ms < 1000 and r.completed_at is not None for r in hits)
 
 
 async def test_another_product_with_the_same_images_reuses_the_cache_even_when_racing(v2, jobs, make_user):
@@ -197,9 +197,13 @@ async def test_another_product_with_the_same_images_reuses_the_cache_even_when_r
 async def test_views_are_analysed_concurrently(app_env, jobs, make_user):
     class Slow:
         name, model = "slow", "slow-1"
+        in_flight = most = 0
 
         async def analyze_view(self, image, *, view, category):
+            Slow.in_flight += 1
+            Slow.most = max(Slow.most, Slow.in_flight)
             await asyncio.sleep(0.3)
+            Slow.in_flight -= 1
             return Completion(ViewAnalysis(view=view, category="Bags", materials=[], construction=[],
                                            dimensions_mm={"width": 1, "height": 2, "depth": 3}, colors=[],
                                            hardware=[], finishes=[], labels=[], notes=""), self.model)
@@ -208,11 +212,8 @@ async def test_views_are_analysed_concurrently(app_env, jobs, make_user):
                             v2_vision=Slow()))
     user = make_user()
     pid = await product(jobs, user)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
     done = await run(jobs, v2_analysis.start_base_views, user, pid)
-    elapsed = loop.time() - start
-    assert done.ok and elapsed < 3 * 0.3, f"five analyses of 0.3 s took {elapsed:.2f} s: not concurrent"
+    assert done.ok and Slow.most == 5, f"at most {Slow.most} of the five analyses ran at once: not concurrent"
     entry = v2_document.document_of(user, pid).views["front"]
     assert entry["confidence"] == round(0.2 * v2_analysis.DEFAULT_CERTAINTY, 3)  # dimensions only, no materials
 
