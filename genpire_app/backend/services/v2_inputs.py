@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 from PIL import Image
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from genpire_app.backend.db import repo
 from genpire_app.backend.db.techpack_v2_models import ProductTechPackV2
@@ -25,19 +25,13 @@ from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.providers.base import ImageInput
 from genpire_app.backend.providers.offline.masks import background_mask, downscale
 from genpire_app.backend.providers.v2_images import Region
+from genpire_app.backend.services.v2_document import NO_VIEWS, NOT_FOUND
+from genpire_app.backend.services.v2_document import find as document
 from genpire_app.backend.services.views import load_image
 
-NOT_FOUND = "This product does not exist or is not yours."
-NO_VIEWS = "Approve the front view and generate the views first."
 NO_ANALYSIS = "Analyze the base views first."
 #: A region covering more than this share of the image says "somewhere on the product", not where.
 VAGUE_AREA = 0.5
-
-
-def document(session: Session, *, product_id: uuid.UUID, revision_number: int) -> ProductTechPackV2 | None:
-    """The product's V2 document of one revision, or None."""
-    return session.exec(select(ProductTechPackV2).where(ProductTechPackV2.product_idea_id == product_id,
-                                                        ProductTechPackV2.revision_number == revision_number)).first()
 
 
 def analyses_of(doc: ProductTechPackV2 | None) -> dict[str, dict[str, Any]]:
