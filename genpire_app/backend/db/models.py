@@ -20,9 +20,11 @@ from sqlmodel import Field, SQLModel
 from genpire_app.backend.db import account_models  # noqa: F401  (registers the account tables)
 from genpire_app.backend.db import commerce_models  # noqa: F401  (registers packs, plans, cart, checkout, orders)
 from genpire_app.backend.db import external_models  # noqa: F401  (registers external_events)
+from genpire_app.backend.db import marketing_models  # noqa: F401  (registers settings, scenes, mockups, approvals, integrations)
 from genpire_app.backend.db import model3d_models  # noqa: F401  (registers the 3D and collection tables)
 from genpire_app.backend.db import print_models  # noqa: F401  (registers pricing_models and print_job_configs)
 from genpire_app.backend.db import quick3d_models  # noqa: F401  (registers styles and quick-3D assets)
+from genpire_app.backend.db import store_models  # noqa: F401  (registers store products, variants, images, pricing)
 from genpire_app.backend.db import techpack_v2_models  # noqa: F401  (registers the Tech Pack V2 tables and API tokens)
 from genpire_app.backend.db.fields import JSONType, as_utc, utcnow
 from genpire_app.backend.db.fields import json_field as _json
@@ -123,6 +125,8 @@ class ProductIdea(SQLModel, table=True):
     logo_key: str | None = Field(default=None, sa_type=String(500))
     design_key: str | None = Field(default=None, sa_type=String(500))
     thumbnail_key: str | None = Field(default=None, sa_type=String(500))
+    #: Brand DNA snapshot when created with "Use Brand DNA" (``{"name", "palette", "fonts", "tone"}``), else {}.
+    brand_dna: dict[str, Any] = _json()
     created_at: datetime = _ts(index=True)
     updated_at: datetime = _ts()
 
