@@ -49,6 +49,8 @@ class Prices(BaseSettings):
     v2_sketches: int = 300
     v2_edit: int = 100
     v2_regenerate: int = 100
+    #: One mockup render (seed 004 Phase 9; DESIGN.md §12 "mockups": 1 credit per render).
+    mockup_render: int = 100
     #: Minimum balance to start a product (front view + remaining views), seed 000 §3 Phase 1.
     minimum_to_create: int = 300
 
@@ -207,6 +209,23 @@ class Settings(BaseSettings):
     #: Concept regenerations allowed per asset after its first concepts (``CONCEPT_RETRIES``).
     concept_retries: int = 3
 
+    # ---- mockups and store (issue 11; seed 004 Phases 9-10; DESIGN.md §6, §8)
+    #: Dynamic Mockups API key: set, renders come from ``POST /renders``; empty, from the offline compositor.
+    dynamic_mockups_api_key: str = Field(default="", repr=False)
+    dynamic_mockups_base_url: str = "https://app.dynamicmockups.com/api/v1"
+    #: Attempts of one render before its hold is released, and the first backoff between them (seconds,
+    #: doubled after each failure).
+    mockup_render_attempts: int = Field(default=3, ge=1, le=10)
+    mockup_retry_backoff_seconds: float = Field(default=2.0, ge=0)
+    #: Largest batch: designs x scenes (issue 11 item 2: up to 20 x 5).
+    mockup_max_designs: int = 20
+    mockup_max_scenes: int = 5
+    #: Fernet key (urlsafe base64, 32 bytes) encrypting store tokens at rest (``INTEGRATIONS_KEY``); default
+    #: derived from the signing key (:meth:`integrations_key_value`).
+    integrations_key: str = Field(default="", repr=False)
+    #: Shopify Admin API version used in ``/admin/api/<version>/graphql.json``.
+    shopify_api_version: str = "2025-01"
+
     prices: Prices = Field(default_factory=Prices)
     _signing_key: bytes | None = PrivateAttr(default=None)
 
@@ -273,6 +292,18 @@ class Settings(BaseSettings):
         import hmac
 
         return hmac.new(self.signing_key(), b"meshy-webhook", hashlib.sha256).hexdigest()[:32]
+
+    def integrations_key_value(self) -> bytes:
+        """The Fernet key for store tokens: ``INTEGRATIONS_KEY`` or one derived from the signing key
+        (``SECRET_KEY`` in production, so every process decrypts the same tokens)."""
+        import base64
+        import hashlib
+        import hmac
+
+        if self.integrations_key:
+            return self.integrations_key.encode()
+        digest = hmac.new(self.signing_key(), b"integrations-key", hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(digest)
 
     def stripe_webhook_secret_value(self) -> str:
         """The Stripe webhook signing secret: ``STRIPE_WEBHOOK_SECRET`` or ``whsec_`` + 32 hex characters

@@ -29,6 +29,7 @@ class JobKind(StrEnum):
     V2_EXPORT = "v2_export"  # Tech Pack V2: the PDF and Excel files rendered on the worker (free, side work)
     MEASURE_MODEL = "measure_model"  # a model version measured for printing (extents, volume; issue 9 item 5)
     PRINT_SCALE = "print_scale"  # free: an ordered print's model at its target size (seed 003, DESIGN.md §12)
+    MOCKUP_RENDER = "mockup_render"  # one design rendered into one scene (1 credit; seed 004 Phase 9)
 
 
 class JobStatus(StrEnum):

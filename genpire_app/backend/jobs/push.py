@@ -41,6 +41,8 @@ class Topic:
     BALANCE = "balance"  # the user's credit balance changed
     NOTIFICATIONS = "notifications"  # a notification was added
     SESSION = "session"  # a session of the user was revoked: tabs check theirs at once
+    MOCKUPS = "mockups"  # a mockup render moved (queued, retrying, done, failed) or an approval was decided
+    STORE = "store"  # a store product changed (published, retired, synced, ordered)
 
 
 @dataclass(frozen=True)
