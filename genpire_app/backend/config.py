@@ -224,7 +224,7 @@ class Settings(BaseSettings):
     #: derived from the signing key (:meth:`integrations_key_value`).
     integrations_key: str = Field(default="", repr=False)
     #: Shopify Admin API version used in ``/admin/api/<version>/graphql.json``.
-    shopify_api_version: str = "2025-01"
+    shopify_api_version: str = "2026-10"
 
     prices: Prices = Field(default_factory=Prices)
     _signing_key: bytes | None = PrivateAttr(default=None)
