@@ -1,13 +1,15 @@
 """``/account``: who is signed in, and every active session (device, address, last seen) with "Sign out"
 per session and "Sign out everywhere" (issue 7 item 1); personal API tokens (issue 10 item 8,
 ``components/api_tokens.py``); billing: the plan, "Cancel plan", the Stripe
-customer portal and the payment history (issue 9 items 7 and 10)."""
+customer portal and the payment history (issue 9 items 7 and 10); Brand DNA (issue 11 item 8,
+``components/brand_settings.py``)."""
 
 from __future__ import annotations
 
 import reflex as rx
 
 from genpire_app.components.api_tokens import api_tokens_section
+from genpire_app.components.brand_settings import brand_settings_section
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, sign_out_form
 from genpire_app.state.account import AccountState as A
 from genpire_app.state.billing import BillingState as B
@@ -152,6 +154,7 @@ def account_page() -> rx.Component:
                     width="100%",
                 ),
             ),
+            brand_settings_section(),
             api_tokens_section(),
             _billing(),
             spacing="4",

@@ -41,6 +41,27 @@ def _logo_field() -> rx.Component:
     )
 
 
+def _brand_switch() -> rx.Component:
+    """"Use Brand DNA" (issue 11 item 8): off and disabled until a profile exists, with a link to Settings."""
+    return rx.vstack(
+        rx.hstack(
+            rx.switch(id="use_brand_dna", checked=S.use_brand, on_change=S.set_use_brand, disabled=~S.has_brand,
+                      aria_describedby="brand-hint"),
+            rx.el.label("Use Brand DNA", html_for="use_brand_dna", style={"fontSize": "14px", "fontWeight": 500}),
+            align="center",
+            spacing="2",
+        ),
+        rx.cond(
+            S.has_brand,
+            rx.text("Designs the product in ", S.brand_label, "'s palette, fonts and tone.", size="1",
+                    color=rx.color("gray", 10), id="brand-hint"),
+            rx.text("Set up your brand in ", rx.link("Settings", href="/account#brand-dna"), " to use it here.",
+                    size="1", color=rx.color("gray", 10), id="brand-hint"),
+        ),
+        spacing="1",
+    )
+
+
 def _details() -> rx.Component:
     """Category, intended use, style keywords, colors, product goal."""
     return rx.grid(
@@ -117,6 +138,7 @@ def _text_tab() -> rx.Component:
             width="100%",
         ),
         _logo_field(),
+        _brand_switch(),
         _details(),
         spacing="4",
         width="100%",
@@ -151,6 +173,7 @@ def _upload_tab() -> rx.Component:
             width="100%",
         ),
         _logo_field(),
+        _brand_switch(),
         _details(),
         spacing="4",
         width="100%",

@@ -10,7 +10,7 @@ import reflex as rx
 
 from genpire_app.backend.config import format_credits, get_settings
 from genpire_app.backend.providers.base import PromptContext, ProviderError
-from genpire_app.backend.services import credits, products, staging
+from genpire_app.backend.services import brand, credits, products, staging
 from genpire_app.backend.services.ratelimit import RateLimited, limiter
 from genpire_app.backend.storage import get_storage, sign_path
 from genpire_app.state.rows import ProductCard
@@ -53,6 +53,10 @@ class DashboardState(SessionState):
     logo: UploadField = UploadField()
     design: UploadField = UploadField()
     _staged: dict[str, str] = {}
+    #: "Use Brand DNA" (issue 11 item 8): the switch, whether the user has a profile, and its name.
+    use_brand: bool = False
+    has_brand: bool = False
+    brand_label: str = ""
 
     idea_error: str = ""
     form_error: str = ""
@@ -99,6 +103,10 @@ class DashboardState(SessionState):
             self.creating = False
             welcome = self.router.url.query_parameters.get("welcome") == "1"
             balance = self.balance
+        profile = await asyncio.to_thread(brand.get_brand, uid)
+        async with self:
+            self.has_brand, self.brand_label = profile is not None, profile.name if profile else ""
+            self.use_brand = self.use_brand and self.has_brand
         await self._load_items(uid)
         if welcome:
             yield rx.redirect("/dashboard", replace=True)  # a reload does not greet again
@@ -169,6 +177,11 @@ class DashboardState(SessionState):
     def set_colors(self, value: str):
         """Colors input (comma-separated names or hex codes)."""
         self.colors = value
+
+    @rx.event
+    def set_use_brand(self, value: bool):
+        """The "Use Brand DNA" switch (only with a saved profile)."""
+        self.use_brand = bool(value) and self.has_brand
 
     @rx.event
     def toggle_keyword(self, keyword: str):
@@ -292,7 +305,7 @@ class DashboardState(SessionState):
             data = products.ProductInput(
                 mode=self.tab, idea=self.idea, design_description=self.design_description, category=self.category,
                 intended_use=self.intended_use, style_keywords=tuple(self.style_keywords), colors=_split(self.colors),
-                product_goal=self.product_goal,
+                product_goal=self.product_goal, use_brand_dna=self.use_brand and self.has_brand,
             )
         field = error = ""
         product_id = None

@@ -96,6 +96,8 @@ class ImageRequest:
         region: the marked area of an annotation micro-edit as fractions of the image size,
             ``(x0, y0, x1, y1)`` with ``0 <= x0 < x1 <= 1`` (left/top origin); None edits the whole view.
         instruction: the edit being asked for now (also the last line of ``feedback``), when editing.
+        brand_palette: the product's Brand DNA colors (``#RRGGBB``, main color first; issue 11 item 8), set
+            by ``services.brand.apply_brand``; the offline renderer colors the product with them.
     """
 
     prompt: str
@@ -113,6 +115,7 @@ class ImageRequest:
     annotation: ImageInput | None = None
     region: tuple[float, float, float, float] | None = None
     instruction: str | None = None
+    brand_palette: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

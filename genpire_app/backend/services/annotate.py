@@ -31,6 +31,7 @@ from genpire_app.backend.services.edits import (
     lock_views,
     log_failed,
 )
+from genpire_app.backend.services.brand import apply_brand
 from genpire_app.backend.services.revisions import NewView, write_revision
 from genpire_app.backend.services.views import edit_prompt, generate_one, load_image, store_view
 
@@ -91,12 +92,12 @@ class Annotate(Operation[AnnotatePlan, AnnotateResult]):
         if row is None:
             raise OperationError("invalid_state", f"The {plan.view} view is gone; reload the page.")
         x0, y0, x1, y1 = plan.region
-        request = ImageRequest(
+        request = apply_brand(ImageRequest(
             prompt=edit_prompt(plan.view, plan.instruction, product.name), view=plan.view,  # type: ignore[arg-type]
             product_prompt=product.prompt, feedback="\n".join((row.metadata_ or {}).get("instructions", [])) or None,
             base_image=await load_image(row.image_key), annotation=await load_image(plan.annotation_key),
             region=plan.region, instruction=plan.instruction, category=product.category or None,
-        )
+        ), product.brand_dna)
         started = time.perf_counter()
         image = await generate_one(ctx, request, operation="annotation_edit",
                                    summary=f"{plan.view} region {x0:.2f},{y0:.2f},{x1:.2f},{y1:.2f}: {plan.instruction[:200]}")

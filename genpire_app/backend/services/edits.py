@@ -22,6 +22,7 @@ from genpire_app.backend.jobs.kinds import JobKind, JobStatus
 from genpire_app.backend.jobs.operation import Operation, Plan, Stored, WorkContext
 from genpire_app.backend.providers.base import VIEWS, ImageRequest
 from genpire_app.backend.services import notifications
+from genpire_app.backend.services.brand import apply_brand
 from genpire_app.backend.services.revisions import NewView, write_revision
 from genpire_app.backend.services.views import ViewBatch, edit_prompt, features_of, generate_views, load_image
 
@@ -158,13 +159,13 @@ class Edit(Operation[EditPlan, EditResult]):
         chains = {v: (*(rows[v].metadata_ or {}).get("instructions", []), plan.instruction) for v in targets}
 
         def build(view: str) -> ImageRequest:
-            return ImageRequest(
+            return apply_brand(ImageRequest(
                 prompt=edit_prompt(view, plan.instruction, features.description), view=view,  # type: ignore[arg-type]
                 product_prompt=product.prompt, references=(front,) if view != "front" else (), logo=logo,
                 design=design if view == "front" else None, feedback="\n".join(chains[view]),
                 colors=tuple(product.selected_colors), category=product.category or None, base_image=current[view],
                 attachments=(attached,) if attached is not None else (), instruction=plan.instruction,
-            )
+            ), product.brand_dna)
 
         batch = await generate_views(ctx, targets, build, operation=lambda v: "ai_edit",
                                      summary=lambda v: f"{v}: {plan.instruction[:200]}", name=lambda v: f"{v}_edit")

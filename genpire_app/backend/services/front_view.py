@@ -23,6 +23,7 @@ from genpire_app.backend.jobs.kinds import JobKind
 from genpire_app.backend.jobs.operation import Operation, Plan, Stored, WorkContext
 from genpire_app.backend.providers.base import ImageRequest
 from genpire_app.backend.services import notifications
+from genpire_app.backend.services.brand import apply_brand
 from genpire_app.backend.services.views import front_view_prompt, generate_one, load_image, store_view
 
 MAX_FEEDBACK = 1000
@@ -90,16 +91,17 @@ class FrontView(Operation[FrontViewPlan, FrontResult]):
         reference = await load_image(plan.base_key)
         prompt = front_view_prompt(product.prompt, has_logo=logo is not None, has_design=design is not None,
                                    feedback=plan.feedback)
-        request = ImageRequest(
+        request = apply_brand(ImageRequest(
             prompt=prompt, view="front", product_prompt=product.prompt, references=(reference,) if reference else (),
             logo=logo, design=design, feedback="\n".join(plan.chain) or None, colors=tuple(product.selected_colors),
             category=product.category or None,
-        )
+        ), product.brand_dna)
         started = time.perf_counter()
         image = await generate_one(ctx, request, operation=str(self.kind), summary=(plan.feedback or product.prompt)[:300])
         key, thumb = await store_view(ctx, f"front_v{plan.iteration}", image)
         await ctx.progress("front", "done")
-        return FrontResult(key, thumb, prompt, image.model, tuple(image.notes), int((time.perf_counter() - started) * 1000))
+        return FrontResult(key, thumb, request.prompt, image.model, tuple(image.notes),
+                           int((time.perf_counter() - started) * 1000))
 
     def store(self, session: Session, ctx: WorkContext, plan: FrontViewPlan, result: FrontResult) -> Stored:
         assert plan.product_id is not None

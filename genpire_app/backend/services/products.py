@@ -22,7 +22,7 @@ from genpire_app.backend.db.engine import read_session, write_session
 from genpire_app.backend.db.models import AIChatMessage, ChatSession, ProductIdea
 from genpire_app.backend.providers.base import ImageInput, ProviderError, PromptContext
 from genpire_app.backend.providers.registry import get_providers
-from genpire_app.backend.services import ai_log, credits, notifications
+from genpire_app.backend.services import ai_log, brand, credits, notifications
 from genpire_app.backend.storage import get_storage
 
 MAX_IDEA_CHARS = 2000
@@ -63,7 +63,8 @@ class UploadedFile:
 
 @dataclass(frozen=True)
 class ProductInput:
-    """The dashboard form (seed 000 §3 Phase 1). ``mode`` is ``text`` or ``upload``."""
+    """The dashboard form (seed 000 §3 Phase 1). ``mode`` is ``text`` or ``upload``; ``use_brand_dna``: the
+    "Use Brand DNA" switch (issue 11 item 8)."""
 
     mode: str
     idea: str = ""
@@ -75,6 +76,7 @@ class ProductInput:
     product_goal: str = ""
     logo: UploadedFile | None = None
     design: UploadedFile | None = None
+    use_brand_dna: bool = False
 
 
 @dataclass(frozen=True)
@@ -110,10 +112,12 @@ def derive_name(text: str, *, limit: int = 60) -> str:
     return name or "Untitled product"
 
 
-def build_initial_message(data: ProductInput, *, description: str) -> str:
+def build_initial_message(data: ProductInput, *, description: str, brand_line: str = "") -> str:
     """The product's first chat message: every form field, as the AI Designer context (seed 000 Phase 1
-    step 3, §4.6 "Initial Message")."""
+    step 3, §4.6 "Initial Message"), and the Brand DNA line when the switch is on (``brand.brand_prompt``)."""
     lines = [description.strip()]
+    if brand_line:
+        lines.append(brand_line)
     if data.category:
         lines.append(f"Category: {data.category}")
     if data.intended_use:
@@ -167,6 +171,7 @@ def validate_text_fields(data: ProductInput) -> ProductInput:
         product_goal=_clean(data.product_goal, 300),
         logo=data.logo,
         design=data.design,
+        use_brand_dna=data.use_brand_dna,
     )
 
 
@@ -230,13 +235,24 @@ def _ext(mime: str) -> str:
 async def create_product(*, user_id: int, data: ProductInput) -> uuid.UUID:
     """Create a product from the dashboard form. Returns its id; the front view is generated next.
 
+    With ``use_brand_dna`` the user's Brand DNA is copied into the product (``ProductIdea.brand_dna``) and
+    its line added to the initial message; every later image prompt of the product carries it
+    (``brand.apply_brand``).
+
     Raises:
-        ProductInputError: invalid text or files (nothing is stored).
+        ProductInputError: invalid text or files, or ``use_brand_dna`` without a Brand DNA (field
+            ``use_brand_dna``) (nothing is stored).
         credits.InsufficientCredits: balance below the creation minimum (nothing is stored).
         ProviderError: the upload tab's automatic description failed (nothing is stored).
     """
     data = validate_text_fields(data)
     logo, design = await validate_files(data)
+    brand_dna: dict = {}
+    if data.use_brand_dna:
+        profile = await asyncio.to_thread(brand.get_brand, user_id)
+        if profile is None:
+            raise ProductInputError("use_brand_dna", "Set up your Brand DNA in Settings first, or switch it off.")
+        brand_dna = brand.snapshot(profile)
     await asyncio.to_thread(check_can_create, user_id)
 
     description = data.idea if data.mode == "text" else data.design_description
@@ -266,7 +282,7 @@ async def create_product(*, user_id: int, data: ProductInput) -> uuid.UUID:
             design_key = f"{base}/design.{_ext(design.mime_type)}"
             await storage.put(design_key, design.data, design.mime_type)
             stored.append(design_key)
-        initial = build_initial_message(data, description=description)
+        initial = build_initial_message(data, description=description, brand_line=brand.brand_prompt(brand_dna))
         name = derive_name(description)
         await asyncio.to_thread(
             _insert_product,
@@ -277,6 +293,7 @@ async def create_product(*, user_id: int, data: ProductInput) -> uuid.UUID:
             data=data,
             logo_key=logo_key,
             design_key=design_key,
+            brand_dna=brand_dna,
         )
     except BaseException:
         for key in stored:
@@ -297,6 +314,7 @@ def _insert_product(
     data: ProductInput,
     logo_key: str | None,
     design_key: str | None,
+    brand_dna: dict,
 ) -> None:
     with write_session() as s:
         product = ProductIdea(
@@ -313,6 +331,7 @@ def _insert_product(
             product_goal=data.product_goal,
             logo_key=logo_key,
             design_key=design_key,
+            brand_dna=brand_dna,
         )
         s.add(product)
         s.flush()

@@ -47,6 +47,7 @@ from genpire_app.backend.jobs.operation import Operation, Plan, Stored, WorkCont
 from genpire_app.backend.providers.base import VIEWS, ImageRequest
 from genpire_app.backend.services import v2_analysis, v2_document
 from genpire_app.backend.services.edits import MAX_INSTRUCTION, active_state, announce, log_failed
+from genpire_app.backend.services.brand import apply_brand
 from genpire_app.backend.services.revisions import NewView, write_revision
 from genpire_app.backend.services.v2_edits import locked_document
 from genpire_app.backend.services.v2_inputs import NO_ANALYSIS, analyses_of
@@ -183,7 +184,7 @@ class RegenerateView(Operation[RegeneratePlan, Regenerated]):
             raise OperationError("invalid_state", NO_ANALYSIS)
         front = await load_image(rows["front"].image_key) if plan.view != "front" and "front" in rows else None
         chain = tuple((row.metadata_ or {}).get("instructions", [])) + ((plan.instruction,) if plan.instruction else ())
-        request = ImageRequest(
+        request = apply_brand(ImageRequest(
             prompt=regenerate_prompt(plan.view, plan.instruction, describe(product, doc.fields)),
             view=plan.view,  # type: ignore[arg-type]
             product_prompt=product.prompt, references=(front,) if front is not None else (),
@@ -192,7 +193,7 @@ class RegenerateView(Operation[RegeneratePlan, Regenerated]):
             feedback="\n".join(chain) or None, colors=tuple(product.selected_colors),
             category=product.category or None, base_image=await load_image(row.image_key),
             instruction=plan.instruction or None,
-        )
+        ), product.brand_dna)
         started = time.perf_counter()
         image = await generate_one(ctx, request, operation="v2_regenerate",
                                    summary=f"regenerate {plan.view} view: {plan.instruction[:200]}")

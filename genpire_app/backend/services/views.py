@@ -26,6 +26,7 @@ from genpire_app.backend.providers.base import (
 )
 from genpire_app.backend.providers.registry import get_providers
 from genpire_app.backend.services import ai_log
+from genpire_app.backend.services.brand import apply_brand, strip_brand_line
 from genpire_app.backend.storage import get_storage
 
 log = logging.getLogger(__name__)
@@ -109,8 +110,9 @@ def other_view_request(
     features: ProductFeatures,
     chain: list[str],
 ) -> ImageRequest:
-    """The image request of one non-front view, consistent with the front (seed 000 §3 Phase 3 step 4)."""
-    return ImageRequest(
+    """The image request of one non-front view, consistent with the front (seed 000 §3 Phase 3 step 4), with
+    the product's Brand DNA (issue 11 item 8)."""
+    return apply_brand(ImageRequest(
         prompt=other_view_prompt(view, features, has_logo=logo is not None),
         view=view,  # type: ignore[arg-type]
         product_prompt=product.prompt,
@@ -120,7 +122,7 @@ def other_view_request(
         features=features,
         colors=tuple(product.selected_colors),
         category=product.category or None,
-    )
+    ), product.brand_dna)
 
 
 def views_prefix(user_id: int, product_id: uuid.UUID) -> str:
@@ -160,7 +162,8 @@ async def store_view(ctx: WorkContext, name: str, image: GeneratedImage) -> tupl
 async def features_of(
     front: ImageInput, product: ProductIdea, *, cached: dict | None, user_id: int, summary: str
 ) -> ProductFeatures:
-    """Features of a front view: ``cached`` (an approval's ``extracted_features``) or a vision call.
+    """Features of a front view: ``cached`` (an approval's ``extracted_features``) or a vision call (given the
+    product's description without its Brand DNA line: a brand name is not the product).
 
     Raises:
         ProviderError: the vision provider failed.
@@ -170,7 +173,7 @@ async def features_of(
     vision = get_providers().vision
     completion = await ai_log.call(
         vision,
-        lambda: vision.extract_features(front, product_prompt=product.prompt),
+        lambda: vision.extract_features(front, product_prompt=strip_brand_line(product.prompt)),
         operation="extract_features",
         user_id=user_id,
         product_id=product.id,

@@ -299,12 +299,13 @@ def resolve_state(
 ) -> ProductState:
     """Derive the product state of ``request``. Pure and deterministic.
 
-    Category: see :func:`resolve_category`. Colors, lowest priority first: category defaults, colors named in the product
-    prompt, the uploaded design's dominant colors, the user's chosen colors, the extracted features (keep
-    views consistent with the approved front); then every feedback clause in order (seed 000 §3 Phase 2),
-    the current chat ``instruction`` last (seed 000 §5.3). ``attachment_colors`` (``#RRGGBB``, most common
-    first) are the colors read from the message's attached images: a current instruction that refers to
-    them ("use the colors of the attached image", "make the straps this color") takes the first one.
+    Category: see :func:`resolve_category`. Colors, lowest priority first: category defaults, the Brand DNA
+    palette (``brand_palette``: body, straps/handle, accents), colors named in the product prompt, the uploaded
+    design's dominant colors, the user's chosen colors, the extracted features (keep views consistent with the
+    approved front); then every feedback clause in order (seed 000 §3 Phase 2), the current chat
+    ``instruction`` last (seed 000 §5.3). ``attachment_colors`` (``#RRGGBB``, most common first) are the colors
+    read from the message's attached images: a current instruction that refers to them ("use the colors of the
+    attached image", "make the straps this color") takes the first one.
     """
     category = resolve_category(request)
     spec = CATEGORIES[category]
@@ -314,6 +315,10 @@ def resolve_state(
     tracks = spec.colors[1] == spec.colors[0]
     explicit: set[str] = set()
 
+    # The Brand DNA palette (issue 11 item 8): main color on the body, then the straps/handle, then accents.
+    for role, hexcode in zip(("primary", "secondary", "accent"), request.brand_palette):
+        if not (role == "secondary" and tracks):
+            state.colors[role] = (nearest_display_name(hexcode), hexcode.upper())
     # Colors named in the product prompt.
     for role, color, _word in assign_colors(request.product_prompt or "", category):
         state.colors[role] = color
