@@ -532,6 +532,7 @@ def test_registry_builds_real_clients_when_keys_are_set() -> None:
         provider_max_retries=4,
         meshy_api_key=KEY,
         stripe_secret_key="sk_test_fake_for_tests",
+        dynamic_mockups_api_key=KEY,
     )
     providers = registry.build_providers(settings)
     assert isinstance(providers.image, GeminiImageProvider)
@@ -541,7 +542,7 @@ def test_registry_builds_real_clients_when_keys_are_set() -> None:
     assert providers.image.timeout_s == 9.0 and providers.image.max_retries == 4
     assert providers.offline == [] and providers.payments.name == "stripe"
     assert KEY not in repr(providers) and "sk_test_fake_for_tests" not in repr(providers)
-    assert registry.build_providers(Settings()).offline == ["image", "vision", "text", "model", "payments"]
+    assert registry.build_providers(Settings()).offline == ["image", "vision", "text", "model", "payments", "mockups"]
 
     registry.set_providers(providers)
     try:
@@ -559,5 +560,5 @@ def test_registry_offline_property_names_offline_capabilities() -> None:
 
     real = make_provider(Server())
     providers = Providers(image=real, vision=FakeOffline(), text=FakeOffline())  # type: ignore[arg-type]
-    assert providers.offline == ["vision", "text", "model", "payments"]  # no 3D or payment provider given: offline
+    assert providers.offline == ["vision", "text", "model", "payments", "mockups"]  # not given: offline
 

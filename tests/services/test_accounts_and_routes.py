@@ -74,7 +74,8 @@ async def test_tech_pack_files_are_served_by_signed_links_only(app_env, jobs, ma
 async def test_health_reports_offline_providers(app_env):
     set_providers(None)
     body = TestClient(create_api()).get("/api/health").json()
-    assert body["ok"] is True and body["offline_providers"] == ["image", "vision", "text", "model", "payments"]
+    assert body["ok"] is True and body["offline_providers"] == ["image", "vision", "text", "model", "payments",
+                                                               "mockups"]
     assert set(body["loop_lag"]) == {"pid", "window_s", "worst_ms", "p99_ms", "gc_worst_ms"}
 
 

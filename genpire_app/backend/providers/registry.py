@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ..config import Settings, get_settings
 from .base import ImageProvider, TextProvider, VisionProvider
+from .mockups import MockupProvider
 from .model3d import ModelProvider
 from .payments import PaymentProvider
 from .v2_images import V2ImageProvider
@@ -21,11 +22,11 @@ from .v2_text import V2TextProvider, default_v2_text
 from .v2_vision import V2VisionProvider
 
 #: Capability names, in the order the offline banner lists them.
-CAPABILITIES: tuple[str, ...] = ("image", "vision", "text", "model", "payments")
+CAPABILITIES: tuple[str, ...] = ("image", "vision", "text", "model", "payments", "mockups")
 #: What the offline banner calls each capability.
 CAPABILITY_LABELS: dict[str, str] = {
     "image": "image generation", "vision": "image analysis", "text": "text", "model": "3D models",
-    "payments": "payments (test checkout)",
+    "payments": "payments (test checkout)", "mockups": "mockups",
 }
 
 
@@ -39,6 +40,12 @@ def _test_checkout() -> PaymentProvider:
     from .offline.test_checkout import TestCheckout
 
     return TestCheckout()
+
+
+def _offline_mockups() -> MockupProvider:
+    from .offline_mockups import OfflineMockupProvider
+
+    return OfflineMockupProvider()
 
 
 def _offline_v2_images() -> V2ImageProvider:
@@ -78,6 +85,8 @@ class Providers:
             views; issue 10 items 4-5). Defaults to the offline provider.
         v2_vision: Tech Pack V2 category detection and base-view analysis (OpenAI ``gpt-4o`` or the offline
             pixel analysis; issue 10 items 2-3). Defaults to the offline provider.
+        mockups: renders designs into scenes (Dynamic Mockups, or the offline compositor; issue 11 item 2).
+            Defaults to the offline compositor.
     """
 
     image: ImageProvider
@@ -88,13 +97,14 @@ class Providers:
     v2_images: V2ImageProvider = field(default_factory=_offline_v2_images)
     v2_vision: V2VisionProvider = field(default_factory=_offline_v2_vision)
     v2_text: V2TextProvider = field(default_factory=default_v2_text)  # issue 10 item 6 field edits
+    mockups: MockupProvider = field(default_factory=_offline_mockups)
 
     @property
     def offline(self) -> list[str]:
         """Capabilities served offline, in ``CAPABILITIES`` order (e.g. ``["image", "text"]``); empty when all
         are real. The UI shows these in its "offline providers" banner (DESIGN.md §2)."""
         by_name = {"image": self.image, "vision": self.vision, "text": self.text, "model": self.model,
-                   "payments": self.payments}
+                   "payments": self.payments, "mockups": self.mockups}
         return [cap for cap in CAPABILITIES if _is_offline(by_name[cap])]
 
 
@@ -108,6 +118,8 @@ def build_providers(settings: Settings) -> Providers:
       ``OfflineTextProvider`` and ``OfflineV2VisionProvider``.
     * ``MESHY_API_KEY`` set -> ``MeshyClient`` (downloads only from ``MESHY_ASSET_HOSTS``), else
       ``OfflineModelProvider`` (reconstruction on the queue worker; issue 8 item 1).
+    * ``DYNAMIC_MOCKUPS_API_KEY`` set -> ``DynamicMockupsClient`` (``DYNAMIC_MOCKUPS_BASE_URL``; scenes
+      without a Dynamic Mockups template still use the offline compositor), else ``OfflineMockupProvider``.
 
     Real clients get ``PROVIDER_TIMEOUT_SECONDS`` (seconds) and ``PROVIDER_MAX_RETRIES``. Keys are passed to
     the clients only; they are not stored on the returned object in readable form.
@@ -177,8 +189,18 @@ def build_providers(settings: Settings) -> Providers:
     else:
         payments = _test_checkout()
 
+    dm_key = (settings.dynamic_mockups_api_key or "").strip()
+    if dm_key:
+        from .dynamic_mockups import DynamicMockupsClient
+
+        mockups: MockupProvider = DynamicMockupsClient(
+            dm_key, base_url=settings.dynamic_mockups_base_url, timeout_s=timeout_s, max_retries=max_retries
+        )
+    else:
+        mockups = _offline_mockups()
+
     return Providers(image=image, vision=vision, text=text, model=model, payments=payments, v2_images=v2_images,
-                     v2_vision=v2_vision)
+                     v2_vision=v2_vision, mockups=mockups)
 
 
 _lock = threading.Lock()
