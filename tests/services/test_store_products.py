@@ -393,3 +393,17 @@ def test_activity_log_pages_by_keyset(make_user):
     first = store_products.events(user, limit=2)
     rest = store_products.events(user, limit=2, cursor=first.next_cursor)
     assert len(first.items) == 2 and len(rest.items) == 1 and rest.next_cursor is None
+
+
+def test_sku_prefix_is_configurable_and_validated(make_user):
+    """issue 11 item 5: the SKU rule's prefix comes from the user's settings; bad prefixes are refused."""
+    from genpire_app.backend.jobs.errors import OperationError
+    from genpire_app.backend.services import store_pricing
+
+    uid = make_user()
+    assert store_pricing.get_sku_prefix(uid) == "GP"
+    assert store_pricing.set_sku_prefix(uid, " acme1 ") == "ACME1"
+    assert store_pricing.get_sku_prefix(uid) == "ACME1"
+    with pytest.raises(OperationError):
+        store_pricing.set_sku_prefix(uid, "no spaces!")
+    assert store_pricing.get_sku_prefix(uid) == "ACME1"

@@ -294,6 +294,31 @@ def sku_prefix(session: Session, user_id: int) -> str:
     return prefix or DEFAULT_SKU_PREFIX
 
 
+def get_sku_prefix(user_id: int) -> str:
+    """The user's SKU prefix (issue 11 item 5 "prefix configurable"), e.g. ``"GP"``."""
+    with read_session() as s:
+        return sku_prefix(s, user_id)
+
+
+def set_sku_prefix(user_id: int, prefix: str) -> str:
+    """Save the user's SKU prefix and return it cleaned (upper case). New variants use it; existing SKUs
+    stay as they are (a SKU is an identity other systems may hold).
+
+    Raises:
+        OperationError: ``invalid_input`` unless the prefix is 1-12 letters or digits.
+    """
+    from genpire_app.backend.services.guardrails import get_settings_row
+
+    cleaned = (prefix or "").strip().upper()
+    if not re.fullmatch(r"[A-Z0-9]{1,12}", cleaned):
+        raise OperationError("invalid_input", "A SKU prefix has 1 to 12 letters or digits.")
+    with write_session() as s:
+        row = get_settings_row(s, user_id, lock=True)
+        row.sku_prefix, row.updated_at = cleaned, utcnow()
+        s.add(row)
+    return cleaned
+
+
 def sku(prefix: str, product_id: uuid.UUID, size: str, finish: str | None, *, is_digital: bool = False) -> str:
     """A variant's SKU (seed 004 ``generateSku``).
 
