@@ -4,6 +4,7 @@
     idempotency key from the user's intent -> ONE transaction: ``prepare`` (lock, check, maybe write) ->
     busy check -> reserve the hold -> ``Job(queued)`` -> commit -> enqueue -> push "queued".
     The same intent with the same inputs again returns the same job: nothing is charged twice.
+    ``submit_many``: several plans in one transaction, all held and queued or none (a mockup batch).
 ``run`` (queue worker):
     claim (``queued -> running``, attempt + 1, heartbeat) -> ``work`` -> ONE transaction: ``store`` +
     ``Job(succeeded | partial)`` + capture (or nothing, when ``Stored.settle_later``: a 3D task settles its
@@ -27,7 +28,7 @@ import logging
 import re
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,6 +83,12 @@ def new_intent() -> str:
     return secrets.token_urlsafe(16)
 
 
+def usable_intent(intent: str | None) -> str:
+    """``intent`` when it is 8-64 URL-safe characters, else a fresh random one (no deduplication then).
+    Callers that derive ids from the intent (a batch) use this first, so ids and job keys agree."""
+    return intent if intent and _INTENT_RE.fullmatch(intent) else new_intent()
+
+
 def idempotency_key(kind: str, user_id: int, intent: str, plan: Plan) -> str:
     """The job's idempotency key (also its hold id): the user's intent plus a digest of the inputs.
 
@@ -89,8 +96,7 @@ def idempotency_key(kind: str, user_id: int, intent: str, plan: Plan) -> str:
     job finished returns that job; a changed input is a new operation. An intent that is not 8-64 URL-safe
     characters is replaced by a random one (no deduplication).
     """
-    if not _INTENT_RE.fullmatch(intent or ""):
-        intent = new_intent()
+    intent = usable_intent(intent)
     inputs = plan.model_dump(mode="json", exclude=set(plan.digest_exclude))
     canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(f"{intent}\n{canonical}".encode()).hexdigest()[:40]
@@ -116,10 +122,44 @@ def safe_message(err: BaseException) -> str:
 # --------------------------------------------------------------------------------------------- submit
 
 
-def _existing(key: str, user_id: int) -> Submitted | None:
+def _existing_many(keys: Sequence[str], user_id: int) -> dict[str, Submitted]:
     with read_session() as s:
-        job = s.exec(select(Job).where(Job.idempotency_key == key, Job.user_id == user_id)).first()
-    return Submitted(job.id, JobStatus(job.status), reused=True) if job is not None else None
+        jobs = s.exec(select(Job).where(Job.idempotency_key.in_(keys), Job.user_id == user_id)).all()
+    return {job.idempotency_key: Submitted(job.id, JobStatus(job.status), reused=True) for job in jobs}
+
+
+def _existing(key: str, user_id: int) -> Submitted | None:
+    return _existing_many([key], user_id).get(key)
+
+
+def _prepare(s: Session, op: Operation[Any, Any], user_id: int, plan: Plan) -> Plan:
+    """``op.prepare`` then the busy check of an exclusive operation on a product (in the submit transaction)."""
+    prepared = op.prepare(s, user_id=user_id, plan=plan)
+    if prepared.product_id is not None and op.exclusive:
+        ignore = op.concurrent_with | _side_kinds()
+        if repo.active_job(s, product_id=prepared.product_id, ignore=ignore) is not None:
+            raise OperationError("busy", BUSY_MESSAGE)
+    return prepared
+
+
+def _hold_and_add(s: Session, op: Operation[Any, Any], user_id: int, prepared: Plan, key: str,
+                  job_id: uuid.UUID) -> None:
+    """Reserve the price (when > 0) and add the queued ``Job`` (in the submit transaction).
+
+    Raises:
+        credits.InsufficientCredits: the caller turns it into its refusal.
+    """
+    amount = op.price(prepared)
+    if amount > 0:
+        credits.reserve(user_id=user_id, amount=amount, operation=str(op.kind), key=key, reference=f"job:{job_id}",
+                        ttl_seconds=op.hold_ttl_seconds(prepared), session=s)
+    s.add(
+        Job(
+            id=job_id, user_id=user_id, kind=str(op.kind), product_id=prepared.product_id,
+            idempotency_key=key, hold_id=key if amount > 0 else None, params=prepared.model_dump(mode="json"),
+            progress=op.initial_progress(prepared),
+        )
+    )
 
 
 def submit(op: Operation[Any, Any], *, user_id: int, plan: Plan, intent: str) -> Submitted:
@@ -140,26 +180,11 @@ def submit(op: Operation[Any, Any], *, user_id: int, plan: Plan, intent: str) ->
     job_id = uuid.uuid4()
     try:
         with write_session() as s:
-            prepared = op.prepare(s, user_id=user_id, plan=plan)
-            if prepared.product_id is not None and op.exclusive:
-                ignore = op.concurrent_with | _side_kinds()
-                if repo.active_job(s, product_id=prepared.product_id, ignore=ignore) is not None:
-                    raise OperationError("busy", BUSY_MESSAGE)
-            amount = op.price(prepared)
-            if amount > 0:
-                try:
-                    credits.reserve(user_id=user_id, amount=amount, operation=str(op.kind), key=key,
-                                    reference=f"job:{job_id}", ttl_seconds=op.hold_ttl_seconds(prepared),
-                                    session=s)
-                except credits.InsufficientCredits as err:
-                    raise OperationError("insufficient_credits", str(err)) from err
-            s.add(
-                Job(
-                    id=job_id, user_id=user_id, kind=str(op.kind), product_id=prepared.product_id,
-                    idempotency_key=key, hold_id=key if amount > 0 else None, params=prepared.model_dump(mode="json"),
-                    progress=op.initial_progress(prepared),
-                )
-            )
+            prepared = _prepare(s, op, user_id, plan)
+            try:
+                _hold_and_add(s, op, user_id, prepared, key, job_id)
+            except credits.InsufficientCredits as err:
+                raise OperationError("insufficient_credits", str(err)) from err
     except (OperationError, IntegrityError):
         found = _existing(key, user_id)  # an identical submit committed first
         if found is not None:
@@ -169,6 +194,51 @@ def submit(op: Operation[Any, Any], *, user_id: int, plan: Plan, intent: str) ->
     push.publish(user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, product_id=prepared.product_id, job_id=job_id,
                  status=JobStatus.QUEUED)
     return Submitted(job_id, JobStatus.QUEUED, reused=False)
+
+
+def submit_many(op: Operation[Any, Any], *, user_id: int, plans: Sequence[Plan], intent: str,
+                check: Callable[[Session, list[Plan]], None] | None = None,
+                topics: tuple[str, ...] = ()) -> list[Submitted]:
+    """:func:`submit` for several plans of ``op`` in ONE write transaction, all-or-nothing (run it in a
+    thread). Idempotent per plan by ``intent`` (plans must differ): a plan whose job exists is returned as
+    that job (``reused``).
+    ``check(session, new plans)`` runs first in the transaction, before anything is prepared or held (a
+    budget check); ``topics``: extra topics of the one "queued" push. Returns one :class:`Submitted` per plan.
+
+    Raises:
+        OperationError: refused (as :func:`submit`, by ``check``, or insufficient credits for the whole
+            group, its total in the message): nothing is held.
+    """
+    keys = [idempotency_key(op.kind, user_id, intent, plan) for plan in plans]
+    found = _existing_many(keys, user_id)
+    new = [n for n, key in enumerate(keys) if key not in found]
+    job_ids = {n: uuid.uuid4() for n in new}
+    if new:
+        try:
+            with write_session() as s:
+                if check is not None:
+                    check(s, [plans[n] for n in new])
+                prepared = {n: _prepare(s, op, user_id, plans[n]) for n in new}
+                held = 0
+                try:
+                    for n in new:
+                        _hold_and_add(s, op, user_id, prepared[n], keys[n], job_ids[n])
+                        held += op.price(prepared[n])
+                except credits.InsufficientCredits as err:
+                    total = sum(op.price(p) for p in prepared.values())
+                    raise OperationError("insufficient_credits",
+                                         str(credits.InsufficientCredits(total, err.available + held))) from err
+        except (OperationError, IntegrityError):
+            found = _existing_many(keys, user_id)  # an identical submit committed first
+            if len(found) < len(set(keys)):
+                raise
+            new = []
+        for n in new:
+            queue.enqueue(job_ids[n])
+        for product_id in dict.fromkeys(prepared[n].product_id for n in new):
+            push.publish(user_id, Topic.JOB, Topic.BALANCE, *((Topic.PRODUCT,) if product_id else ()), *topics,
+                         product_id=product_id, status=JobStatus.QUEUED)
+    return [found.get(key) or Submitted(job_ids[n], JobStatus.QUEUED, reused=False) for n, key in enumerate(keys)]
 
 
 # --------------------------------------------------------------------------------------------- run
@@ -378,7 +448,8 @@ async def run(job_id: uuid.UUID) -> JobStatus | None:
         return JobStatus.FAILED
     finally:
         beat.cancel()
-    push.publish(claim.user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, Topic.NOTIFICATIONS,
+    extra = getattr(op, "push_topics", ())  # e.g. ("mockups",): the operation's own page listens to it
+    push.publish(claim.user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, Topic.NOTIFICATIONS, *extra,
                  product_id=claim.product_id, job_id=claim.id, status=stored.status, message=stored.message,
                  result=stored.result)
     return stored.status
@@ -413,7 +484,8 @@ async def _after_failure(claim: _Claim, plan: Plan | None, err: BaseException, c
         log.warning("could not record the failure of job %s", claim.id, exc_info=True)
         return
     if final is not None:
-        push.publish(claim.user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, Topic.NOTIFICATIONS,
+        extra = getattr(operations().get(claim.kind), "push_topics", ())
+        push.publish(claim.user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, Topic.NOTIFICATIONS, *extra,
                      product_id=claim.product_id, job_id=claim.id, status=JobStatus.FAILED, message=final)
 
 
@@ -434,4 +506,6 @@ __all__ = [
     "run",
     "safe_message",
     "submit",
+    "submit_many",
+    "usable_intent",
 ]

@@ -22,6 +22,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     from genpire_app.backend.services.concepts import GenerateConcepts
     from genpire_app.backend.services.edits import Edit
     from genpire_app.backend.services.front_view import FrontView, Iteration
+    from genpire_app.backend.services.mockups import RenderMockup
     from genpire_app.backend.services.model_generation import Generate3D, ModelExports
     from genpire_app.backend.services.model_measure import MeasureModel
     from genpire_app.backend.services.print_scale import PrintScale
@@ -43,6 +44,7 @@ def registry() -> Mapping[str, Operation[Any, Any]]:
     ops += [GenerateCloseUps(), GenerateSketches()]
     ops.append(ExportV2())
     ops += [EditField(), RegenerateView()]
+    ops.append(RenderMockup())
     return {str(op.kind): op for op in ops}
 
 
