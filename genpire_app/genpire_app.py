@@ -11,6 +11,7 @@ import reflex as rx
 from genpire_app import live
 from genpire_app.backend.api.app import create_api
 from genpire_app.backend.http import wrap
+from genpire_app.pages.marketing import marketing_page
 from genpire_app.pages.account import account_page
 from genpire_app.pages.activity import activity_page
 from genpire_app.pages.ai_designer import ai_designer_page
@@ -39,6 +40,7 @@ from genpire_app.state.orders import OrdersState
 from genpire_app.state.print_page import PrintPageState
 from genpire_app.state.quick3d import Quick3DState
 from genpire_app.state.designer_model import DesignerModelState
+from genpire_app.state.marketing import MarketingState
 from genpire_app.state.session import signed_out_handler
 from genpire_app.state.techpack import TechPackState
 from genpire_app.state.techpack_v2 import TechPackV2State
@@ -48,7 +50,9 @@ app = rx.App(
     stylesheets=["/styles.css"],
     html_lang="en",
     head_components=[rx.el.meta(name="description", content="Genpire: from product idea to tech pack."),
-                     rx.script(src="/autoload.js", defer=True)],
+                     rx.script(src="/autoload.js", defer=True),
+                     rx.script(src="/sortable.js", defer=True),
+                     rx.script(src="/placement.js", defer=True)],
     # Top right, under the header: bottom-right toasts covered the chat's Send button.
     # A tab whose session ended (revoked, idle, expired) lands on the sign-in page at its next event.
     backend_exception_handler=signed_out_handler,
@@ -75,5 +79,6 @@ app.add_page(workspace_page, route="/workspace", title="Workspace · Genpire", o
 app.add_page(asset_page, route="/assets/[asset_id]", title="Model · Genpire", on_load=AssetPageState.load)
 app.add_page(techpack_v2_page, route="/tech-pack-v2/[product_id]", title="Tech Pack V2 · Genpire",
              on_load=TechPackV2State.load)
+app.add_page(marketing_page, route="/marketing", title="Mockups & store · Genpire", on_load=MarketingState.load)
 app.add_page(print_page, route="/print/[asset_id]", title="3D print · Genpire", on_load=PrintPageState.load)
 add_email_link_pages(app)

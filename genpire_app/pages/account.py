@@ -11,6 +11,8 @@ import reflex as rx
 from genpire_app.components.api_tokens import api_tokens_section
 from genpire_app.components.brand_settings import brand_settings_section
 from genpire_app.components.layout import loading_screen, page_shell, protected, section_card, sign_out_form
+from genpire_app.components.marketing_settings import marketing_settings_card
+from genpire_app.components.store_settings import store_settings_card
 from genpire_app.state.account import AccountState as A
 from genpire_app.state.billing import BillingState as B
 from genpire_app.state.billing import Payment
@@ -155,6 +157,8 @@ def account_page() -> rx.Component:
                 ),
             ),
             brand_settings_section(),
+            store_settings_card(),
+            marketing_settings_card(),
             api_tokens_section(),
             _billing(),
             spacing="4",

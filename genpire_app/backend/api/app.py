@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from genpire_app.backend.api import auth, files, models3d, orders, techpack_v2, uploads, webhooks
+from genpire_app.backend.api import auth, files, models3d, orders, shopify_webhooks, techpack_v2, uploads, webhooks
+from genpire_app.backend.api import mockup_scenes as mockup_scene_routes
+from genpire_app.backend.api import storefront as storefront_routes
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.loop_lag import MONITOR
 from genpire_app.backend.providers.registry import get_providers
@@ -32,6 +34,9 @@ def create_api() -> FastAPI:
     api.include_router(models3d.router)
     api.include_router(orders.router)
     api.include_router(techpack_v2.router)
+    api.include_router(shopify_webhooks.router)
+    api.include_router(mockup_scene_routes.router)
+    api.include_router(storefront_routes.router)
 
     @api.get("/api/health")
     async def health(lag_seconds: int | None = None) -> dict[str, object]:
