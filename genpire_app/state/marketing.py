@@ -45,7 +45,7 @@ class MarketingState(SessionState):
         """A render moved, an approval was decided or a store product changed: reload the tabs' rows."""
         topics = set(event.get("topics") or ())
         await self._handle_push(event, None)
-        if topics & {"mockups", "store", "balance", "job"}:
+        if topics & {"mockups", "store", "balance"}:  # job progress alone changes nothing these tabs show
             yield self._reloads()
 
     @rx.event
