@@ -29,12 +29,8 @@ VIEWS = ("front", "back", "side", "top", "bottom")
 
 
 @pytest.fixture(autouse=True)
-def offline_settings(monkeypatch):
+def offline_settings(monkeypatch, offline_env):
     monkeypatch.setenv("IMAGE_SIZE", str(SIZE))
-    monkeypatch.delenv("OFFLINE_FAIL", raising=False)
-    monkeypatch.delenv("OFFLINE_LATENCY_MS", raising=False)
-    get_settings.cache_clear()
-    yield
     get_settings.cache_clear()
 
 

@@ -30,12 +30,8 @@ JPEG_BLOCK = 16
 
 
 @pytest.fixture(autouse=True)
-def offline_settings(monkeypatch):
-    monkeypatch.delenv("OFFLINE_FAIL", raising=False)
-    monkeypatch.delenv("OFFLINE_LATENCY_MS", raising=False)
-    get_settings.cache_clear()
-    yield
-    get_settings.cache_clear()
+def offline_settings(offline_env):
+    """No latency, nothing failing (``offline_env``)."""
 
 
 @pytest.fixture

@@ -43,13 +43,9 @@ SIZE = 384
 
 
 @pytest.fixture(autouse=True)
-def offline_settings(monkeypatch):
+def offline_settings(monkeypatch, offline_env):
     """Small images, no latency, nothing failing; settings re-read for every test."""
     monkeypatch.setenv("IMAGE_SIZE", str(SIZE))
-    monkeypatch.delenv("OFFLINE_FAIL", raising=False)
-    monkeypatch.delenv("OFFLINE_LATENCY_MS", raising=False)
-    get_settings.cache_clear()
-    yield
     get_settings.cache_clear()
 
 
