@@ -217,6 +217,9 @@ class Settings(BaseSettings):
     #: doubled after each failure).
     mockup_render_attempts: int = Field(default=3, ge=1, le=10)
     mockup_retry_backoff_seconds: float = Field(default=2.0, ge=0)
+    #: Run CPU-bound render work (offline mockups, their thumbnails) in a process pool, off the web
+    #: process's interpreter (``backend.cpu_pool``); 0: in threads.
+    cpu_processes: bool = True
     #: Largest batch: designs x scenes (issue 11 item 2: up to 20 x 5).
     mockup_max_designs: int = 20
     mockup_max_scenes: int = 5

@@ -4,18 +4,22 @@ drawn placement, previews and owner checks (issue 11 item 1; seed 004 Step 9.1 `
 
 from __future__ import annotations
 
+import asyncio
 import io
+import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from sqlmodel import func, select
 
+from genpire_app.backend.api.app import create_api
 from genpire_app.backend.db.engine import read_session
 from genpire_app.backend.db.marketing_models import MockupSceneTemplate
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.providers.mockup_art import SYSTEM_SCENES
-from genpire_app.backend.services import mockup_scenes
+from genpire_app.backend.services import brand, mockup_scenes, sessions
 from genpire_app.backend.services.mockups import submit_batch
 from genpire_app.backend.storage import get_storage
 from tests.mockup_cases import FakeMockups, designed_product, install, mockups_of
@@ -164,3 +168,85 @@ async def test_a_render_uses_the_user_scene_even_if_deleted_after_submitting(app
     assert row.status == "completed" and call.scene.background == await get_storage().get(key)
     assert call.scene.placement.corners == ((40, 30), (240, 40), (240, 170), (40, 180))
     assert (call.scene.width, call.scene.height, call.scene.art) == (400, 300, None)
+
+
+# ------------------------------------------------------------ GET /api/mockup-scenes/{id}/preview (api/mockup_scenes.py)
+
+
+@pytest.fixture
+def http(app_env):
+    with TestClient(create_api(), follow_redirects=False) as client:
+        yield client
+
+
+def cookie(user_id: int) -> dict[str, str]:
+    return {"Cookie": f"{sessions.COOKIE_NAME}={sessions.start(user_id)}"}
+
+
+def preview(http: TestClient, scene_id, user_id: int | None = None, v: str = "0"):
+    return http.get(f"/api/mockup-scenes/{scene_id}/preview?v={v}", headers=cookie(user_id) if user_id else {})
+
+
+def test_preview_route_needs_a_session(make_user, http):
+    system = mockup_scenes.list_scenes(make_user())[0]
+
+    for headers in ({}, {"Cookie": f"{sessions.COOKIE_NAME}=forged"}):
+        answer = http.get(f"/api/mockup-scenes/{system.id}/preview", headers=headers)
+        assert answer.status_code == 401 and not answer.content.startswith(b"\xff\xd8")
+
+
+def test_preview_route_serves_a_system_scene_as_a_private_jpeg(make_user, http):
+    user = make_user()
+    system = mockup_scenes.list_scenes(user)[0]
+
+    answer = preview(http, system.id, user)
+
+    assert answer.status_code == 200 and answer.headers["content-type"] == "image/jpeg"
+    assert answer.headers["cache-control"] == "private, max-age=3600"
+    assert answer.headers["x-content-type-options"] == "nosniff"
+    with Image.open(io.BytesIO(answer.content)) as im:
+        assert im.format == "JPEG" and max(im.size) == mockup_scenes.PREVIEW_SIDE
+
+
+def test_preview_route_answers_404_for_another_users_deleted_or_unknown_scene(make_user, http):
+    owner, other = make_user("owner@example.com"), make_user("other@example.com")
+    mine = asyncio.run(mockup_scenes.create_user_scene(owner, "Shelf", background(), (10, 10, 64, 64)))
+    gone = asyncio.run(mockup_scenes.create_user_scene(owner, "Old wall", background(), (10, 10, 64, 64)))
+    mockup_scenes.delete_user_scene(owner, gone.id)
+    unknown = preview(http, uuid.uuid4(), owner)
+
+    assert preview(http, mine.id, owner).status_code == 200  # the owner sees it
+    assert unknown.status_code == 404
+    for user, scene_id in ((other, mine.id), (owner, gone.id), (owner, "not-a-uuid")):
+        answer = preview(http, scene_id, user)
+        assert answer.status_code == 404 and answer.json() == unknown.json()  # exactly like a missing scene
+
+
+def test_preview_url_version_follows_the_brand_palette(make_user, http):
+    from genpire_app.state.mockup_rows import load_scenes
+
+    user = make_user()
+    asyncio.run(mockup_scenes.create_user_scene(user, "Shelf", background(), (10, 10, 64, 64)))
+
+    def urls() -> dict[str, str]:
+        return {card.name: card.preview for card in load_scenes(user)}
+
+    def image(url: str) -> bytes:
+        answer = http.get(url, headers=cookie(user))
+        assert answer.status_code == 200
+        return answer.content
+
+    plain = urls()
+    asyncio.run(brand.save_brand(user, name="Acme", palette=["#1E90FF", "#FFD700"]))
+    blue = urls()
+    blue_image = image(blue["Bedroom"])
+    asyncio.run(brand.save_brand(user, name="Acme", palette=["#B22222", "#2E8B57"]))
+    red = urls()
+    red_image = image(red["Bedroom"])
+
+    assert plain["Bedroom"].endswith("?v=0")  # no brand yet
+    assert len({plain["Bedroom"], blue["Bedroom"], red["Bedroom"]}) == 3  # a changed palette is a new URL
+    assert blue_image != red_image  # ... because the drawn preview changed with it
+    assert plain["Shelf"] == blue["Shelf"] == red["Shelf"]  # a user scene is not drawn in the palette
+    asyncio.run(brand.save_brand(user, name="Acme", palette=["#1e90ff", "#ffd700"]))
+    assert urls()["Bedroom"] == blue["Bedroom"]  # the same palette gives the same URL (cache hits again)

@@ -126,6 +126,9 @@ class Operation(ABC, Generic[PlanT, ResultT]):
         concurrent_with: kinds that may run beside this one on the same product (everything else is "busy").
         exclusive: False for side work (an export) that neither blocks nor waits for other jobs.
         max_rebases: how often ``work`` runs again after a :class:`Conflict` before the job fails.
+        push_topics: extra push topics (``jobs.push.Topic`` values, e.g. ``(Topic.MOCKUPS,)``) the runner adds
+            to the job's end events (succeeded, partial or failed), so the operation's own page reloads;
+            empty: only the common job/product/balance/notifications topics (issue 11, mockups).
 
     A price of 0 (free work such as exports) holds nothing; everything else runs the same way.
     """
@@ -135,6 +138,7 @@ class Operation(ABC, Generic[PlanT, ResultT]):
     concurrent_with: ClassVar[frozenset[str]] = frozenset()
     exclusive: ClassVar[bool] = True
     max_rebases: ClassVar[int] = 0
+    push_topics: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def prepare(self, session: Session, *, user_id: int, plan: PlanT) -> PlanT:

@@ -22,11 +22,7 @@ fails it, exactly once either way (every write is conditioned on the job's statu
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import json
 import logging
-import re
-import secrets
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,6 +39,7 @@ from genpire_app.backend.db.models import CreditHold, Job, JobBlob, utcnow
 from genpire_app.backend.imaging import ImageValidationError
 from genpire_app.backend.jobs import identity, push, queue
 from genpire_app.backend.jobs.errors import Conflict, JobLost, OperationError
+from genpire_app.backend.jobs.intent import idempotency_key, new_intent, usable_intent
 from genpire_app.backend.jobs.kinds import JobKind, JobStatus
 from genpire_app.backend.jobs.operation import Operation, Plan, Stored, WorkContext
 from genpire_app.backend.jobs.push import Topic
@@ -55,7 +52,6 @@ log = logging.getLogger(__name__)
 BUSY_MESSAGE = "Something is already being generated for this product. Please wait until it finishes."
 GENERIC_FAILURE = "Something went wrong on our side while doing this."
 INTERRUPTED = "The work was interrupted."
-_INTENT_RE = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 @dataclass(frozen=True)
@@ -76,31 +72,6 @@ def operations() -> Mapping[str, Operation[Any, Any]]:
 
 def _side_kinds() -> frozenset[str]:
     return frozenset(kind for kind, op in operations().items() if not op.exclusive)
-
-
-def new_intent() -> str:
-    """A fresh intent token for a form or button state (URL-safe, 22 characters)."""
-    return secrets.token_urlsafe(16)
-
-
-def usable_intent(intent: str | None) -> str:
-    """``intent`` when it is 8-64 URL-safe characters, else a fresh random one (no deduplication then).
-    Callers that derive ids from the intent (a batch) use this first, so ids and job keys agree."""
-    return intent if intent and _INTENT_RE.fullmatch(intent) else new_intent()
-
-
-def idempotency_key(kind: str, user_id: int, intent: str, plan: Plan) -> str:
-    """The job's idempotency key (also its hold id): the user's intent plus a digest of the inputs.
-
-    The same intent and the same inputs give the same key, so a double-click or a resubmit after the
-    job finished returns that job; a changed input is a new operation. An intent that is not 8-64 URL-safe
-    characters is replaced by a random one (no deduplication).
-    """
-    intent = usable_intent(intent)
-    inputs = plan.model_dump(mode="json", exclude=set(plan.digest_exclude))
-    canonical = json.dumps(inputs, sort_keys=True, separators=(",", ":"))
-    digest = hashlib.sha256(f"{intent}\n{canonical}".encode()).hexdigest()[:40]
-    return f"{kind}:{user_id}:{digest}"
 
 
 def refund_sentence(amount: int) -> str:
@@ -448,7 +419,7 @@ async def run(job_id: uuid.UUID) -> JobStatus | None:
         return JobStatus.FAILED
     finally:
         beat.cancel()
-    extra = getattr(op, "push_topics", ())  # e.g. ("mockups",): the operation's own page listens to it
+    extra = op.push_topics if op is not None else ()  # op is set once stored is: typing only
     push.publish(claim.user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, Topic.NOTIFICATIONS, *extra,
                  product_id=claim.product_id, job_id=claim.id, status=stored.status, message=stored.message,
                  result=stored.result)
@@ -484,7 +455,8 @@ async def _after_failure(claim: _Claim, plan: Plan | None, err: BaseException, c
         log.warning("could not record the failure of job %s", claim.id, exc_info=True)
         return
     if final is not None:
-        extra = getattr(operations().get(claim.kind), "push_topics", ())
+        op = operations().get(claim.kind)
+        extra = op.push_topics if op is not None else ()
         push.publish(claim.user_id, Topic.JOB, Topic.PRODUCT, Topic.BALANCE, Topic.NOTIFICATIONS, *extra,
                      product_id=claim.product_id, job_id=claim.id, status=JobStatus.FAILED, message=final)
 

@@ -30,7 +30,6 @@ adds its decode and cut-out (~250 ms at 768 px), the first use of a scene and pa
 
 from __future__ import annotations
 
-import asyncio
 import io
 from functools import lru_cache
 
@@ -415,8 +414,8 @@ class OfflineMockupProvider:
     """Renders mockups locally with :func:`render_mockup` (no network, deterministic).
 
     Implements :class:`~genpire_app.backend.providers.mockups.MockupProvider`. Honours ``OFFLINE_LATENCY_MS``
-    and ``OFFLINE_FAIL=mockups`` (``offline_knobs``); the CPU work runs in a worker thread so the event loop
-    is never blocked. Source: issue 11 item 2; DESIGN.md §6 ("mockups", offline column).
+    and ``OFFLINE_FAIL=mockups`` (``offline_knobs``); the CPU work runs in the CPU process pool (``backend.cpu_pool``)
+    so the event loop is never blocked. Source: issue 11 item 2; DESIGN.md §6 ("mockups", offline column).
     """
 
     name = PROVIDER
@@ -428,8 +427,10 @@ class OfflineMockupProvider:
             ProviderError: ``OFFLINE_FAIL`` names ``mockups`` (the offline test knob), or the errors of
                 :func:`render_mockup` (not retryable).
         """
+        from genpire_app.backend.cpu_pool import run_cpu
+
         await offline_knobs("mockups")
-        return await asyncio.to_thread(render_mockup, request)
+        return await run_cpu(render_mockup, request)
 
 
 __all__ = ["JPEG_QUALITY", "OfflineMockupProvider", "cut_out", "frame_print", "perspective_coefficients",

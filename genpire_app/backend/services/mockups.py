@@ -38,6 +38,7 @@ from sqlalchemy import update
 from sqlmodel import Session
 
 from genpire_app.backend import imaging
+from genpire_app.backend.cpu_pool import run_cpu
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.db.engine import read, write_session
 from genpire_app.backend.db.fields import utcnow
@@ -226,7 +227,7 @@ class RenderMockup(Operation[RenderPlan, Rendered]):
                 await backoff(settings.mockup_retry_backoff_seconds * 2 ** (n - 1))
         assert result is not None
         async with cpu_gate():
-            thumb = await asyncio.to_thread(imaging.make_thumbnail, result.image, settings.thumbnail_size)
+            thumb = await run_cpu(imaging.make_thumbnail, result.image, settings.thumbnail_size)
         keys = await ctx.put_blobs(f"users/{ctx.user_id}/mockups/{plan.batch_id.hex}", [
             (f"mockup_{plan.mockup_id.hex[:8]}", result.image, result.content_type, result.ext),
             (f"mockup_{plan.mockup_id.hex[:8]}_thumb", thumb, "image/webp", "webp"),
