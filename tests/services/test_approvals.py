@@ -7,10 +7,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from genpire_app.backend.db.engine import read_session, write_session
-from genpire_app.backend.db.marketing_models import ApprovalItem
+from genpire_app.backend.db.marketing_models import ApprovalItem, Mockup
 from genpire_app.backend.db.store_models import StoreImage, StoreProduct
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.jobs.push import Topic
@@ -165,3 +166,27 @@ async def test_a_failed_product_follow_up_is_reported_and_the_item_stays_decided
 
     assert done.approved == 1 and done.errors == ["Shopify refused the product: Title can't be blank."]
     assert statuses(user) == {product_id: "approved"}
+
+
+async def test_items_whose_mockup_or_product_was_deleted_are_left_out_everywhere(fake, make_user, jobs, follow_ups):
+    user = make_user()
+    first, second, third = await rendered(jobs, user, scenes=3)
+    gone_product, _ = store_product(user, "Gone print")
+    product_id, _ = store_product(user)
+    with write_session() as s:  # e.g. the design's product was deleted (its mockups cascade) and a store product
+        s.execute(delete(Mockup).where(Mockup.id == first))
+        s.execute(delete(StoreProduct).where(StoreProduct.id == gone_product))
+
+    page = approvals.pending(user, limit=2)
+    listed = page.items + approvals.pending(user, cursor=page.next_cursor, limit=2).items
+
+    assert [r.item_id for r in listed] == [second, third, product_id]
+    assert len(page.items) == 2  # a full page: the deleted items do not take places in it
+    assert approvals.pending_ids(user) == [r.id for r in listed] and approvals.pending_count(user) == 3
+    assert approvals.pending_count(user, "mockups") == len(approvals.pending_ids(user, "mockups")) == 2
+    assert approvals.pending_count(user, "products") == len(approvals.pending_ids(user, "products")) == 1
+
+    done = await approvals.decide(user, approvals.pending_ids(user), approve=True)  # "Approve all"
+
+    assert (done.approved, done.skipped) == (3, 0) and follow_ups == [("approved", user, product_id)]
+    assert approvals.pending_count(user) == 0 and approvals.pending_ids(user) == []

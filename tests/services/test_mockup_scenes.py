@@ -1,5 +1,6 @@
 """Mockup scenes: the eight system scenes seeded once, users' own scenes from an uploaded background with a
-drawn placement, previews and owner checks (issue 11 item 1; seed 004 Step 9.1 ``mockup_scene_templates``).
+drawn placement, previews and owner checks (issue 11 item 1; seed 004 Step 9.1 ``mockup_scene_templates``),
+and the preview route ``GET /api/mockup-scenes/{id}/preview`` (FastAPI TestClient on ``create_api()``).
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ async def test_a_render_uses_the_user_scene_even_if_deleted_after_submitting(app
     assert (call.scene.width, call.scene.height, call.scene.art) == (400, 300, None)
 
 
-# ------------------------------------------------------------ GET /api/mockup-scenes/{id}/preview (api/mockup_scenes.py)
+# ------------------------------------------------- GET /api/mockup-scenes/{id}/preview (api/mockup_scenes.py)
 
 
 @pytest.fixture
@@ -192,7 +193,7 @@ def test_preview_route_needs_a_session(make_user, http):
 
     for headers in ({}, {"Cookie": f"{sessions.COOKIE_NAME}=forged"}):
         answer = http.get(f"/api/mockup-scenes/{system.id}/preview", headers=headers)
-        assert answer.status_code == 401 and not answer.content.startswith(b"\xff\xd8")
+        assert answer.status_code == 401 and answer.headers["content-type"].startswith("application/json")
 
 
 def test_preview_route_serves_a_system_scene_as_a_private_jpeg(make_user, http):

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import tuple_, update
+from sqlalchemy import and_, exists, or_, tuple_, update
 from sqlmodel import Session, func, select
 
 from genpire_app.backend.db.engine import is_sqlite, read_session, write_session
@@ -89,6 +89,18 @@ def _module_filter(module: str | None) -> tuple:
     return (ApprovalItem.module == module,)
 
 
+def _waiting(user_id: int, module: str | None) -> tuple:
+    """The WHERE clause of the user's pending items whose mockup or store product still exists (a mockup goes
+    with its product or asset): :func:`pending`, :func:`pending_ids` and :func:`pending_count` agree.
+
+    Raises:
+        OperationError: ``invalid_input`` for an unknown module.
+    """
+    alive = or_(and_(ApprovalItem.item_type == "mockup", exists().where(Mockup.id == ApprovalItem.item_id)),
+                and_(ApprovalItem.item_type == "product", exists().where(StoreProduct.id == ApprovalItem.item_id)))
+    return (ApprovalItem.user_id == user_id, ApprovalItem.status == "pending", *_module_filter(module), alive)
+
+
 def _rows(s: Session, items: list[ApprovalItem]) -> list[ApprovalRow]:
     mockup_ids = [i.item_id for i in items if i.item_type == "mockup"]
     product_ids = [i.item_id for i in items if i.item_type == "product"]
@@ -123,14 +135,14 @@ def _rows(s: Session, items: list[ApprovalItem]) -> list[ApprovalRow]:
 
 def pending(user_id: int, module: str | None = None, cursor: str | None = None, limit: int = 24) -> Page[ApprovalRow]:
     """One page of the user's pending items, oldest first (keyset on ``(created_at, id)``), optionally of one
-    module (``mockups`` | ``products``). ``limit``: 1-100.
+    module (``mockups`` | ``products``). ``limit``: 1-100. Items whose mockup or store product was deleted meanwhile
+    are left out (in SQL, so a page is full when more items wait).
 
     Raises:
         OperationError: ``invalid_input`` for an unknown module or a malformed cursor.
     """
     n = max(1, min(int(limit), MAX_LIMIT))
-    query = select(ApprovalItem).where(ApprovalItem.user_id == user_id, ApprovalItem.status == "pending",
-                                       *_module_filter(module))
+    query = select(ApprovalItem).where(*_waiting(user_id, module))
     if cursor:
         at, last = decode_cursor(cursor)
         query = query.where(tuple_(ApprovalItem.created_at, ApprovalItem.id) > tuple_(at, last))
@@ -142,22 +154,25 @@ def pending(user_id: int, module: str | None = None, cursor: str | None = None, 
 
 
 def pending_ids(user_id: int, module: str | None = None) -> list[uuid.UUID]:
-    """Ids of every pending item of the user (oldest first): what "Approve all" decides.
+    """Ids of every pending item of the user (oldest first): what "Approve all" decides, exactly the items
+    :func:`pending` lists (not those whose mockup or product was deleted meanwhile).
 
     Raises:
         OperationError: ``invalid_input`` for an unknown module.
     """
     with read_session() as s:
-        return list(s.exec(select(ApprovalItem.id).where(
-            ApprovalItem.user_id == user_id, ApprovalItem.status == "pending", *_module_filter(module))
-            .order_by(ApprovalItem.created_at, ApprovalItem.id)).all())
+        return list(s.exec(select(ApprovalItem.id).where(*_waiting(user_id, module))
+                           .order_by(ApprovalItem.created_at, ApprovalItem.id)).all())
 
 
 def pending_count(user_id: int, module: str | None = None) -> int:
-    """How many items wait for the user's decision (the tab's badge)."""
+    """How many items wait for the user's decision (the tab's badge): exactly the items :func:`pending` lists.
+
+    Raises:
+        OperationError: ``invalid_input`` for an unknown module.
+    """
     with read_session() as s:
-        return int(s.exec(select(func.count()).select_from(ApprovalItem).where(
-            ApprovalItem.user_id == user_id, ApprovalItem.status == "pending", *_module_filter(module))).one())
+        return int(s.exec(select(func.count()).select_from(ApprovalItem).where(*_waiting(user_id, module))).one())
 
 
 def _clean_reason(reason: str | None) -> str:
