@@ -179,3 +179,28 @@ def storefront_api_time(n: int):
     from datetime import datetime, timedelta, timezone
 
     return datetime(2025, 1, 1, tzinfo=timezone.utc) + timedelta(minutes=n)
+
+
+def test_served_pages_count_views_of_the_products_on_them_without_touching_the_cache(make_user, client):
+    """issue 11 item 7 (performance: views): every GET of a page (200 or 304) counts one view of each product
+    on it; the count is written later in one update and leaves ``updated_at`` (the cache version) alone."""
+    from genpire_app.backend.db.engine import read_session
+    from genpire_app.backend.services import store_views
+
+    user = make_user()
+    shown = live(user, "Counted print")
+    draft = create(user, designed_product(user, "Hidden draft")).id
+    handle = storefront.store_handle(user)
+    store_views.COUNTER.flush()  # nothing left over from other tests
+    first = client.get(f"/store/{handle}")
+    again = client.get(f"/store/{handle}", headers={"If-None-Match": first.headers["etag"]})
+    client.head(f"/store/{handle}")
+    assert again.status_code == 304
+    with read_session() as s:
+        before = s.get(StoreProduct, uuid.UUID(shown)).updated_at
+    assert store_views.COUNTER.flush() == 2
+    with read_session() as s:
+        counted, hidden = s.get(StoreProduct, uuid.UUID(shown)), s.get(StoreProduct, uuid.UUID(draft))
+        assert (counted.total_views, hidden.total_views) == (2, 0)
+        assert counted.updated_at == before
+    assert client.get(f"/store/{handle}", headers={"If-None-Match": first.headers["etag"]}).status_code == 304

@@ -10,6 +10,8 @@ palette on the store page); DESIGN.md §9 (public only what the user publishes).
   Rendered pages are cached in-process by (handle, page, store version): a request costs one indexed query
   (:func:`services.storefront.find_store`) unless something on the page changed. Unknown handle or page
   beyond the last -> a 404 page (``no-store``).
+  Each GET counts a view of every product on the page (``services.store_views``: in memory, written every
+  few seconds after an answer, never on the page's path).
 - ``GET /store/{handle}/images/{image_id}``: the bytes only when the image belongs to an active product of
   that store (else 404); ``Cache-Control: public, max-age=86400`` (a day: a retired product's images drop
   out of shared caches by the next day), an ETag and 304.
@@ -26,12 +28,13 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Final
 
-from fastapi import APIRouter, Header
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import HTMLResponse, Response
+from starlette.background import BackgroundTask
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from genpire_app.backend.api.files import etag_matches
-from genpire_app.backend.services import storefront
+from genpire_app.backend.services import store_views, storefront
 from genpire_app.backend.storage import BlobNotFound, get_storage
 
 router = APIRouter(tags=["storefront"])
@@ -60,29 +63,29 @@ class PageCache:
 
     def __init__(self, max_bytes: int = CACHE_BYTES) -> None:
         self.max_bytes = max_bytes
-        self._items: OrderedDict[tuple[str, int], tuple[str, str, bytes]] = OrderedDict()
+        self._items: OrderedDict[tuple[str, int], tuple[str, str, bytes, tuple[str, ...]]] = OrderedDict()
         self._bytes = 0
         self._lock = threading.Lock()
 
-    def get(self, handle: str, page: int, version: str) -> tuple[str, bytes] | None:
-        """``(etag, body)`` when cached for this version."""
+    def get(self, handle: str, page: int, version: str) -> tuple[str, bytes, tuple[str, ...]] | None:
+        """``(etag, body, product ids on the page)`` when cached for this version."""
         with self._lock:
             item = self._items.get((handle, page))
             if item is None or item[0] != version:
                 return None
             self._items.move_to_end((handle, page))
-            return item[1], item[2]
+            return item[1], item[2], item[3]
 
-    def put(self, handle: str, page: int, version: str, etag: str, body: bytes) -> None:
-        """Remember a rendered page (replacing an older version of it)."""
+    def put(self, handle: str, page: int, version: str, etag: str, body: bytes, ids: tuple[str, ...] = ()) -> None:
+        """Remember a rendered page and the products on it (replacing an older version of it)."""
         with self._lock:
             old = self._items.pop((handle, page), None)
             if old is not None:
                 self._bytes -= len(old[2])
-            self._items[(handle, page)] = (version, etag, body)
+            self._items[(handle, page)] = (version, etag, body, ids)
             self._bytes += len(body)
             while self._bytes > self.max_bytes and len(self._items) > 1:
-                _, (_, _, dropped) = self._items.popitem(last=False)
+                _, (_, _, dropped, _) = self._items.popitem(last=False)
                 self._bytes -= len(dropped)
 
     def clear(self) -> None:
@@ -131,23 +134,25 @@ def _not_found() -> HTMLResponse:
                         headers={"Cache-Control": "no-store", "Content-Security-Policy": PAGE_CSP})
 
 
-def store_page(handle: str, page: int) -> tuple[str, bytes] | None:
-    """``(etag hash, body)`` of a store page, from the cache or rendered; None for an unknown store or a
-    page beyond the last. Blocking (database): run in a worker thread."""
+def store_page(handle: str, page: int) -> tuple[str, bytes, tuple[str, ...]] | None:
+    """``(etag hash, body, product ids)`` of a store page, from the cache or rendered; None for an unknown
+    store or a page beyond the last. Blocking (database): run in a worker thread."""
     store = storefront.find_store(handle)
     if store is None or page > store.pages:
         return None
     cached = CACHE.get(handle, page, store.version)
     if cached is not None:
         return cached
-    body = render(store, page, storefront.products_page(store, page))
+    products = storefront.products_page(store, page)
+    body = render(store, page, products)
     etag = hashlib.sha256(body).hexdigest()[:32]
-    CACHE.put(handle, page, store.version, etag, body)
-    return etag, body
+    ids = tuple(str(p.id) for p in products)
+    CACHE.put(handle, page, store.version, etag, body, ids)
+    return etag, body, ids
 
 
 @router.api_route("/store/{handle}", methods=["GET", "HEAD"], include_in_schema=False)
-async def get_store(handle: str, page: str | None = None,
+async def get_store(request: Request, handle: str, page: str | None = None,
                     if_none_match: str | None = Header(default=None)) -> Response:
     """The public store page of ``handle`` (see the module docstring)."""
     number = _page_number(page)
@@ -157,12 +162,15 @@ async def get_store(handle: str, page: str | None = None,
     found = await asyncio.to_thread(store_page, handle, number)
     if found is None:
         return _not_found()
-    etag, body = found
+    etag, body, ids = found
     headers = {"Cache-Control": PAGE_CACHE_CONTROL, "ETag": f'"{etag}"', "Content-Security-Policy": PAGE_CSP,
                "X-Content-Type-Options": "nosniff"}
+    write_views = None
+    if request.method == "GET" and store_views.COUNTER.record(ids):
+        write_views = BackgroundTask(asyncio.to_thread, store_views.COUNTER.flush)  # after the answer is sent
     if etag_matches(if_none_match, etag):
-        return Response(status_code=304, headers=headers)
-    return Response(body, media_type="text/html; charset=utf-8", headers=headers)
+        return Response(status_code=304, headers=headers, background=write_views)
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers, background=write_views)
 
 
 async def _serve(key: str | None, if_none_match: str | None) -> Response:
