@@ -53,7 +53,7 @@ def _form() -> rx.Component:
         rx.cond(S.mockup_thumbs.length() > 0, rx.hstack(
             rx.foreach(S.mockup_thumbs, lambda u: rx.image(src=u, alt="", width="36px", height="36px",
                                                            object_fit="cover", border_radius="6px")),
-            rx.text(S.mockup_thumbs.length(), " approved mockup(s) are added after the product's own images.",
+            rx.text(S.mockup_thumbs.length(), " approved mockup(s) are added after the front view.",
                     size="1", color=_MUTED),
             spacing="1", align="center", wrap="wrap",
         )),

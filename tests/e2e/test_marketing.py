@@ -132,7 +132,7 @@ def create_store_product(page, approved: list[str], rejected: list[str]) -> str:
         expect(page.get_by_label(f"Framed for {size}", exact=True)).to_have_value(framed)
     page.get_by_role("button", name="Create store product").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_text("5 approved mockup(s) are added after the product's own images.")) \
+    expect(dialog.get_by_text("5 approved mockup(s) are added after the front view.")) \
         .to_be_visible(timeout=SLOW)
     sizes = dialog.get_by_role("group", name="Size")
     for size in PRICES:
@@ -159,12 +159,16 @@ def create_store_product(page, approved: list[str], rejected: list[str]) -> str:
     assert len(ids) == 1, ids  # one product id part in every SKU
 
     images = editor.get_by_role("list", name="Images").get_by_role("listitem")
-    expect(images).to_have_count(10)  # five views, then the five approved mockups
+    expect(images).to_have_count(10)  # the front view, the five approved mockups, then the other views
+    expect(images.first.get_by_role("img")).to_have_attribute("alt", re.compile(r"— front view$"))
     mockups = images.filter(has=page.locator("img[alt$='— mockup']"))
     expect(mockups).to_have_count(5)
+    for n in range(1, 6):
+        expect(images.nth(n).get_by_role("img")).to_have_attribute("alt", re.compile(r"— mockup$"))
     paths = sorted(urlsplit(mockups.nth(n).get_by_role("img").get_attribute("src")).path for n in range(5))
     assert paths == sorted(approved), (paths, approved)
     assert not set(paths) & set(rejected)
+    editor.get_by_role("heading", name="Images").scroll_into_view_if_needed()
     page.shots("store-product-editor")
     return editor.get_by_role("heading").first.inner_text().strip()
 
@@ -204,6 +208,8 @@ def test_mockups_approvals_store_product_publish_and_retire(page, fixtures, brow
         expect(product).to_be_visible(timeout=SLOW)
         expect(product.get_by_role("list", name=f"Variants of {title}")).to_contain_text("$24.99")
         expect(product).to_contain_text("$99.99")
+        expect(product.locator("img[alt$='— mockup']").first).to_be_attached()  # the mockups lead the gallery
+        expect(product).not_to_contain_text("A logo is attached")  # the user's text, not the prompt's lines
         pictures = product.get_by_role("img")
         assert pictures.count() >= 2
         for n in range(2):

@@ -259,17 +259,18 @@ def test_finishes_that_would_share_a_sku_are_refused(make_user):
 # ------------------------------------------------------------------------------------------- images
 
 
-def test_images_views_then_approved_mockups_and_reorder_persists(make_user):
+def test_images_front_view_then_approved_mockups_then_other_views_and_reorder_persists(make_user):
     user, other = make_user(), make_user("other@example.com")
     idea = designed_product(user)
     approved = [mockup(user, idea_id=idea), mockup(user, idea_id=idea)]
     mockup(user, idea_id=idea, status="completed")  # still waiting in the approval queue
     mockup(user, idea_id=idea, status="rejected")
     detail = create(user, idea)
-    assert [(i.source_type, i.position) for i in detail.images] == [("view", n) for n in range(5)] + [
-        ("mockup", 5), ("mockup", 6)]
-    assert [i.file_key.rsplit("/", 1)[-1] for i in detail.images[:5]] == [f"{v}.png" for v in VIEWS]
-    assert [i.source_id for i in detail.images[5:]] == [str(m) for m in approved]
+    assert [(i.source_type, i.position) for i in detail.images] == [("view", 0), ("mockup", 1), ("mockup", 2)] + [
+        ("view", n) for n in range(3, 7)]
+    views = [detail.images[0], *detail.images[3:]]
+    assert [i.file_key.rsplit("/", 1)[-1] for i in views] == [f"{v}.png" for v in VIEWS]
+    assert [i.source_id for i in detail.images[1:3]] == [str(m) for m in approved]
     assert detail.images[0].url.startswith("/api/files/") and detail.images[0].alt == "Sunset print — front view"
 
     pid = uuid.UUID(detail.id)
@@ -282,8 +283,9 @@ def test_images_views_then_approved_mockups_and_reorder_persists(make_user):
         asyncio.run(store_variants.reorder_images(user, pid, wanted[:-1] + [wanted[0]]))
     not_found(store_variants.reorder_images, other, pid, wanted)
 
-    rest = asyncio.run(store_variants.remove_image(user, pid, wanted[0]))
-    assert [r.position for r in rest] == list(range(6)) and wanted[0] not in {uuid.UUID(r.id) for r in rest}
+    shot = next(uuid.UUID(i.id) for i in detail.images if i.source_id == str(approved[1]))
+    rest = asyncio.run(store_variants.remove_image(user, pid, shot))
+    assert [r.position for r in rest] == list(range(6)) and shot not in {uuid.UUID(r.id) for r in rest}
     again = asyncio.run(store_variants.add_mockup_images(user, pid, [approved[0], approved[1]]))
     assert [i.source_id for i in again].count(str(approved[0])) == 1 and len(again) == 7
 
@@ -407,3 +409,13 @@ def test_sku_prefix_is_configurable_and_validated(make_user):
     with pytest.raises(OperationError):
         store_pricing.set_sku_prefix(uid, "no spaces!")
     assert store_pricing.get_sku_prefix(uid) == "ACME1"
+
+
+def test_the_listing_description_is_the_users_text_without_prompt_instructions():
+    """A store listing is public: the lines the create form adds to the initial message stay out of it."""
+    from genpire_app.backend.services.products import user_description
+
+    message = ("A canvas tote\nwith leather straps\nBrand DNA — Acme: palette #1E90FF.\nColors: navy\n"
+               "A logo is attached: place it on the product.")
+    assert user_description(message) == "A canvas tote\nwith leather straps"
+    assert user_description("Colors: only this line") == "Colors: only this line"

@@ -135,6 +135,21 @@ def build_initial_message(data: ProductInput, *, description: str, brand_line: s
     return "\n".join(lines)
 
 
+#: Beginnings of the lines :func:`build_initial_message` adds after the user's own description.
+_ADDED_LINES = ("Brand DNA —", "Category: ", "Intended use: ", "Style: ", "Colors: ", "Goal: ",
+                "A logo is attached", "A design file is attached")
+
+
+def user_description(message: str) -> str:
+    """The user's own description in a product's initial message (:func:`build_initial_message`): the
+    message without the lines the form added (Brand DNA, category, colors, attachments ...), e.g. for a
+    public store listing that must not show prompt instructions."""
+    lines = message.strip().splitlines()
+    while len(lines) > 1 and lines[-1].startswith(_ADDED_LINES):
+        lines.pop()
+    return "\n".join(lines).strip()
+
+
 def _clean(text: str, limit: int) -> str:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", (text or "").strip())[:limit]
 

@@ -41,7 +41,7 @@ from genpire_app.backend.db.store_models import PRODUCT_STATUSES, ProductEvent, 
 from genpire_app.backend.jobs.errors import OperationError
 from genpire_app.backend.services import assets as assets_service
 from genpire_app.backend.services import store_pricing
-from genpire_app.backend.services.products import derive_name
+from genpire_app.backend.services.products import derive_name, user_description
 from genpire_app.backend.services.store_variants import (
     ImageRow,
     VariantPrice,
@@ -249,7 +249,9 @@ def _source_images(session: Session, user_id: int, spec: NewStoreProduct) -> tup
             raise OperationError("invalid_state", "Generate the product's views before creating a store product.")
         images = [(v.image_key, "view", v.id, f"{v.view_type} view") for v in views]
         mockups = pick_mockups(session, user_id, idea_id=idea.id, asset_id=None, wanted=spec.mockup_ids)
-        return idea.name, idea.prompt, images + [(m.file_key, "mockup", m.id, "mockup") for m in mockups]  # type: ignore[misc]
+        shots = [(m.file_key, "mockup", m.id, "mockup") for m in mockups]
+        # The front view leads, the approved mockups follow (a listing shows its first few images), then the rest.
+        return idea.name, user_description(idea.prompt), images[:1] + shots + images[1:]  # type: ignore[operator]
     if spec.source_type == "asset":
         asset: Asset = assets_service.owned(session, user_id=user_id, asset_id=spec.source_id)
         keys = list(asset.concept_keys)
@@ -273,7 +275,8 @@ def create_store_product(user_id: int, spec: NewStoreProduct) -> ProductDetail:
     """Create a draft store product from ``spec`` ("Create store product"; seed 004 ``createProduct``).
 
     Returns the new product with its variants (priced from the user's table unless ``spec.prices`` says
-    otherwise; cost from the table) and images (source images first, then the approved mockups).
+    otherwise; cost from the table) and images (a designed product: its front view, the approved mockups, then
+    its other views; an asset: its images, then the approved mockups).
 
     Raises:
         OperationError: ``not_found`` (another user's or a missing product, asset, mockup or collection),
