@@ -13,6 +13,10 @@ render's end push, measuring:
    5 s before the batch with nothing to do, so the machine's own noise (other processes on the cores; the
    load average is printed too) can be told apart from the batch's.
 
+Like the web worker's lifespan, the bench freezes the start-up heap out of the collector's way
+(``loop_lag.freeze_startup_heap``) and sets the 1 ms thread switch interval of a process shared with the queue
+worker (``loop_lag.share_with_worker``); the offline compositor runs in the CPU process pool (``cpu_pool``).
+
 The designs are 1024 px studio images (a colored product shape on white, like the offline image provider's
 views), so the compositor cuts each out. A 5-render warm-up batch runs first (imports, scene art caches).
 
@@ -117,6 +121,7 @@ async def main(n_designs: int, n_scenes: int) -> None:
     from genpire_app.backend.db import models  # noqa: F401
     from genpire_app.backend.db.engine import get_engine
     from genpire_app.backend.jobs import queue
+    from genpire_app.backend.loop_lag import freeze_startup_heap, share_with_worker
     from genpire_app.backend.providers.offline_mockups import OfflineMockupProvider
     from genpire_app.backend.providers.registry import get_providers, set_providers
     from genpire_app.backend.services import accounts, credits, guardrails, mockup_scenes
@@ -134,6 +139,8 @@ async def main(n_designs: int, n_scenes: int) -> None:
         designs = await designed_products(user, n_designs)
         scenes = [s.id for s in mockup_scenes.list_scenes(user)][:n_scenes]
         await run_batch(waiter, user, designs[:1], scenes)  # warm-up: imports, scene art, decode caches
+        freeze_startup_heap()  # as the web worker's lifespan does after start-up
+        share_with_worker()  # as the lifespan does when the queue worker runs in the web process
         balance = credits.balance(user_id=user)
 
         idle, busy = Ticker(), Ticker()

@@ -28,7 +28,7 @@ from reflex.state import StateUpdate
 from genpire_app.backend.config import get_settings
 from genpire_app.backend.jobs import push, queue
 from genpire_app.backend.jobs.push import PushEvent
-from genpire_app.backend.loop_lag import MONITOR
+from genpire_app.backend.loop_lag import MONITOR, freeze_startup_heap, share_with_worker
 from genpire_app.backend.providers.registry import get_providers
 
 log = logging.getLogger(__name__)
@@ -172,8 +172,11 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     await asyncio.to_thread(get_providers)  # import and build them now, not on the loop at the first request
     worker = queue.InProcessWorker() if get_settings().runs_in_process_worker else None
     if worker is not None:
+        share_with_worker()
         await asyncio.to_thread(worker.start)
     consumer = asyncio.create_task(_consume(app), name="genpire-push")
+    frozen = freeze_startup_heap()  # full collections stop walking the start-up heap (loop_lag docstring)
+    log.info("froze %d start-up objects out of the collector's way", frozen)
     MONITOR.watch_gc()
     ticker = asyncio.create_task(MONITOR.run(), name="genpire-loop-lag")
     try:

@@ -112,3 +112,22 @@ async def test_loop_lag_reports_a_blocked_loop():
     task.cancel()
     report = monitor.report(5)
     assert report["worst_ms"] >= 70
+
+
+def test_the_start_up_heap_is_frozen_out_of_full_collections_and_the_worker_shares_the_gil_finely():
+    """issue 11 (loop lag < 20 ms while a batch runs in the web process): after start-up the live objects are
+    in the permanent generation, so a full collection no longer walks them; with the queue worker in the
+    process, threads hand the GIL over every millisecond."""
+    import gc
+    import sys
+
+    from genpire_app.backend.loop_lag import SHARED_SWITCH_S, freeze_startup_heap, share_with_worker
+
+    before = sys.getswitchinterval()
+    try:
+        assert freeze_startup_heap() > 1000 and gc.get_freeze_count() > 1000
+        share_with_worker()
+        assert sys.getswitchinterval() == SHARED_SWITCH_S
+    finally:
+        gc.unfreeze()
+        sys.setswitchinterval(before)
