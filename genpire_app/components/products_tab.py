@@ -69,8 +69,10 @@ def _filters() -> rx.Component:
 
 
 def _stat(icon: str, value, label: str) -> rx.Component:
+    """``value`` and its unit, singular for 1 ("1 view", "2 views")."""
+    unit = rx.cond(value == 1, label.removesuffix("s"), label)
     return rx.hstack(rx.icon(icon, size=14, aria_hidden="true", color=_MUTED),
-                     rx.text(value, size="1", weight="medium"), rx.text(label, size="1", color=_MUTED),
+                     rx.text(value, size="1", weight="medium"), rx.text(unit, size="1", color=_MUTED),
                      spacing="1", align="center")
 
 

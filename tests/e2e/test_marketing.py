@@ -238,4 +238,16 @@ def test_mockups_approvals_store_product_publish_and_retire(page, fixtures, brow
         assert not anon.js_errors, anon.js_errors
 
     expect(balance(page)).to_have_text("11 credits")  # store products cost nothing
+    phone_width(page)
     assert not page.js_errors, page.js_errors
+
+
+def phone_width(page) -> None:
+    """Every tab fits a 390 px wide phone: nothing wider than the screen, screenshots of each."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    for tab in ("Mockups", "Approval queue", "Products"):
+        page.get_by_role("tab", name=tab).click()
+        expect(page.get_by_role("tab", name=tab)).to_have_attribute("aria-selected", "true")
+        page.shots(f"phone-{tab.lower().replace(' ', '-')}")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, f"the {tab} tab is {width} px wide on a 390 px phone"
