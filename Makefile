@@ -54,7 +54,8 @@ chromium:
 
 ## Set up everything (Python packages, bun, Chromium) and run the whole suite
 test: setup-dev
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 tests/unit tests/services tests/contract
+	$(BIN)/python -m pytest tests/pg tests/e2e tests/prod
 
 e2e: setup-dev
 	$(BIN)/python -m pytest tests/e2e
