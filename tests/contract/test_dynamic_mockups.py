@@ -27,7 +27,7 @@ from genpire_app.backend.providers.dynamic_mockups import DynamicMockupsClient, 
 from genpire_app.backend.providers.mockups import MockupRequest, MockupScene, Placement
 from tests.contract.recorded import RecordedServer, Sleeps, load
 
-KEY = "dm-test-key-0b7c:5e1a9f3c2d4b6a8e"
+KEY = "fake-test-dynamic-mockups-key-not-real"
 BASE = "https://app.dynamicmockups.com/api/v1"
 REC = load("dynamic_mockups", "render_success")
 EXPORT = REC["response"]["body"]["data"]["export_path"]

@@ -28,7 +28,7 @@ from genpire_app.backend.providers.shopify import (
 )
 from tests.contract.recorded import RecordedServer, Sleeps, load
 
-TOKEN = "shpat_0123456789abcdef0123456789abcdef"
+TOKEN = "shpat_fake-test-token-not-a-secret-0001"
 SHOP = "dune-prints.myshopify.com"
 URL = f"https://{SHOP}/admin/api/2025-01/graphql.json"
 GID = "gid://shopify/Product/9012345678901"

@@ -16,9 +16,9 @@ from genpire_app.backend.providers.shopify import ShopifyAdmin
 from genpire_app.backend.services import integrations
 from genpire_app.backend.services.integrations import IntegrationError
 
-TOKEN = "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"
-OTHER_TOKEN = "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"
-SECRET = "whsec-shopify-app-secret-0123456789"
+TOKEN = "shpat_fake-test-token-not-a-secret-0001"
+OTHER_TOKEN = "shpat_fake-test-token-not-a-secret-0002"
+SECRET = "fake-test-webhook-secret-not-real"
 
 
 class FakeShop:
@@ -61,7 +61,7 @@ async def test_connect_stores_the_token_encrypted_and_shows_only_a_hint(make_use
     view = await integrations.connect_shopify(user, shop_domain="https://Dune-Prints.myshopify.com/",
                                               admin_token=f"  {TOKEN} ", webhook_secret=SECRET)
     assert view.shop_domain == "dune-prints.myshopify.com" and view.shop_name == "Dune Prints Studio"
-    assert view.token_hint == "••••e1f0" and view.webhooks_enabled
+    assert view.token_hint == "••••0001" and view.webhooks_enabled
     assert shop.built == [("dune-prints.myshopify.com", TOKEN, version())]
     [row] = rows()
     assert row.user_id == user and row.shop_domain == "dune-prints.myshopify.com"
@@ -70,7 +70,7 @@ async def test_connect_stores_the_token_encrypted_and_shows_only_a_hint(make_use
     assert SECRET not in (row.webhook_secret_ciphertext or "")
     assert integrations.decrypt(row.webhook_secret_ciphertext or "") == SECRET
     again = integrations.connection(user)
-    assert again is not None and again.token_hint == "••••e1f0" and again.connected_at == view.connected_at
+    assert again is not None and again.token_hint == "••••0001" and again.connected_at == view.connected_at
     for text in (repr(view), repr(again), str(view.__dict__), caplog.text):
         assert TOKEN not in text and SECRET not in text
 
@@ -132,7 +132,7 @@ async def test_reconnecting_replaces_the_connection_and_disconnect_deletes_it(ma
     view = await integrations.connect_shopify(user, shop_domain="dune-prints.myshopify.com",
                                               admin_token=OTHER_TOKEN, webhook_secret=None)
     [row] = rows()
-    assert integrations.decrypt(row.token_ciphertext) == OTHER_TOKEN and view.token_hint == "••••8888"
+    assert integrations.decrypt(row.token_ciphertext) == OTHER_TOKEN and view.token_hint == "••••0002"
     assert row.webhook_secret_ciphertext is None
     assert integrations.disconnect(user) is True
     assert rows() == [] and integrations.connection(user) is None

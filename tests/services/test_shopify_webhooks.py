@@ -25,8 +25,8 @@ from genpire_app.backend.services import integrations
 
 URL = "/api/webhooks/shopify"
 SHOP = "dune-prints.myshopify.com"
-SECRET = "shopify-app-secret-0123456789abcdef"
-TOKEN = "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"
+SECRET = "fake-test-webhook-secret-not-real"
+TOKEN = "shpat_fake-test-token-not-a-secret-0001"
 GID = "gid://shopify/Product/9012345678901"
 GID_2 = "gid://shopify/Product/9012345678902"
 

@@ -22,7 +22,7 @@ from genpire_app.backend.services import guardrails, integrations, store_product
 from genpire_app.backend.storage import verify_signature
 from tests.services.test_store_products import create, designed_product, mockup, not_found
 
-TOKEN = "shpat_" + "f" * 32
+TOKEN = "shpat_fake-test-token-not-a-secret-0001"
 
 
 class FakeShop:
