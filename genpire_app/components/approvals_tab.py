@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from genpire_app.components.full_image import full_image_dialog
 from genpire_app.components.layout import section_card
 from genpire_app.components.mockups_tab import CLAMP
 from genpire_app.state.approvals import MAX_REASON, PendingRow
@@ -82,21 +83,6 @@ def _reject_dialog() -> rx.Component:
     )
 
 
-def _image_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.hstack(rx.dialog.title(A.image_title, size="3", margin="0"), rx.spacer(),
-                      rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
-                      align="center", width="100%"),
-            rx.image(src=A.image_src, alt=A.image_title + " (full size)", width="100%", height="auto",
-                     max_height="75vh", object_fit="contain", border_radius="8px", margin_top="12px"),
-            max_width="min(960px, 94vw)",
-        ),
-        open=A.image_open,
-        on_open_change=A.set_image_open,
-    )
-
-
 def approvals_tab() -> rx.Component:
     """The tab's content."""
     empty = section_card(rx.center(rx.vstack(
@@ -137,7 +123,7 @@ def approvals_tab() -> rx.Component:
             ),
         )),
         _reject_dialog(),
-        _image_dialog(),
+        full_image_dialog(A),
         spacing="4",
         width="100%",
     )

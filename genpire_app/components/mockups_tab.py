@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import reflex as rx
 
+from genpire_app.components.full_image import full_image_dialog
 from genpire_app.components.layout import section_card, spend_button
 from genpire_app.components.scene_upload import add_scene_button, scene_upload_dialog
 from genpire_app.state.mockup_rows import BatchRow, DesignCard, RenderRow, SceneCard
@@ -328,27 +329,6 @@ def renders_section() -> rx.Component:
     )
 
 
-def _image_dialog() -> rx.Component:
-    return rx.dialog.root(
-        rx.dialog.content(
-            rx.hstack(rx.dialog.title(M.image_title, size="3", margin="0"), rx.spacer(),
-                      rx.dialog.close(rx.icon_button(rx.icon("x", size=16), variant="ghost", aria_label="Close")),
-                      align="center", width="100%"),
-            rx.image(src=M.image_src, alt=M.image_title + " (full size)", width="100%", height="auto",
-                     max_height="75vh", object_fit="contain", border_radius="8px", margin_top="12px"),
-            rx.hstack(rx.el.a(rx.icon("external-link", size=14, aria_hidden="true"), "Open in a new tab",
-                              href=M.image_src, target="_blank", rel="noopener",
-                              custom_attrs={"reloadDocument": True},
-                              style={"display": "inline-flex", "gap": "6px", "alignItems": "center",
-                                     "fontSize": "14px"}),
-                      justify="end", margin_top="12px"),
-            max_width="min(960px, 94vw)",
-        ),
-        open=M.image_open,
-        on_open_change=M.set_image_open,
-    )
-
-
 def mockups_tab() -> rx.Component:
     """The tab's content."""
     return rx.vstack(
@@ -356,7 +336,7 @@ def mockups_tab() -> rx.Component:
         picker_card(),
         renders_section(),
         _confirm(),
-        _image_dialog(),
+        full_image_dialog(M, new_tab_link=True),
         scene_upload_dialog(),
         spacing="4",
         width="100%",

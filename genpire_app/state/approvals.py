@@ -13,6 +13,7 @@ import uuid
 import reflex as rx
 
 from genpire_app.backend.jobs.errors import OperationError
+from genpire_app.state.full_image import FullImage
 from genpire_app.state.session import SessionState
 
 #: Longest rejection reason, characters (``services.approvals.MAX_REASON``).
@@ -66,7 +67,7 @@ def load_pending(user_id: int, limit: int) -> tuple[list[PendingRow], int]:
     return rows, approvals.pending_count(user_id)
 
 
-class ApprovalsState(SessionState):
+class ApprovalsState(FullImage, SessionState):
     """Pending rows, the reject dialog, the full-size picture and the busy flags."""
 
     rows: list[PendingRow] = []
@@ -75,9 +76,6 @@ class ApprovalsState(SessionState):
     busy_ids: list[str] = []
     approving_all: bool = False
 
-    image_open: bool = False
-    image_src: str = ""
-    image_title: str = ""
 
     reject_id: str = ""
     reject_title: str = ""
@@ -166,16 +164,6 @@ class ApprovalsState(SessionState):
         if error:
             yield rx.toast.error(error)
         await self._load(uid)
-
-    @rx.event
-    def open_image(self, src: str, title: str):
-        """Show an item's picture at full size."""
-        self.image_src, self.image_title, self.image_open = src, title, True
-
-    @rx.event
-    def set_image_open(self, value: bool):
-        """The full-size picture dialog opened or closed."""
-        self.image_open = value
 
     @rx.event
     def ask_reject(self, item_id: str, title: str):

@@ -27,10 +27,11 @@ from genpire_app.state.mockup_rows import (
     load_scenes,
     load_usage,
 )
+from genpire_app.state.full_image import FullImage
 from genpire_app.state.session import SessionState
 
 
-class MockupsState(SessionState):
+class MockupsState(FullImage, SessionState):
     """Usage, pickers, the confirmation, the renders and the full-size image dialog."""
 
     usage: UsageView = UsageView()
@@ -50,9 +51,6 @@ class MockupsState(SessionState):
     #: guardrails settings).
     error_code: str = ""
 
-    image_open: bool = False
-    image_src: str = ""
-    image_title: str = ""
 
     #: The intent token of the next batch (renewed after each submitted batch: a double click is one batch).
     _intent: str = ""
@@ -247,16 +245,6 @@ class MockupsState(SessionState):
             self.picked_scenes = [s for s in self.picked_scenes if s != scene_id]
         yield toast
         await self._load(uid)
-
-    @rx.event
-    def open_image(self, src: str, title: str):
-        """Show a finished render at full size."""
-        self.image_src, self.image_title, self.image_open = src, title, True
-
-    @rx.event
-    def set_image_open(self, value: bool):
-        """The full-size image dialog opened or closed."""
-        self.image_open = value
 
 
 def _new_intent() -> str:
